@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Addresses, CIDR lists and port lists from the inventory, validated and collapsed."""
+
+from __future__ import annotations
+
+import ipaddress
+
+__metaclass__ = type
+
+ANY = "any"
+PROTOCOLS = ("tcp", "udp")
+
+
+def parse_host_address(value):
+    """An inventory host's address as an ip_address, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_networks(value, where, variable, problems):
+    """A list of CIDRs (or the word "any") as ip_network objects; None means any.
+
+    Host bits set ("10.1.2.3/16") are an error: the rule would not be what the user meant.
+    """
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        problems.add("%s: %s must be a list of CIDRs such as [\"10.20.0.0/16\"], got %r"
+                     % (where, variable, value))
+        return []
+    networks = []
+    for item in value:
+        text = str(item).strip()
+        if text.lower() == ANY:
+            return None
+        try:
+            networks.append(ipaddress.ip_network(text, strict=True))
+        except ValueError as exc:
+            fix = _suggest_network(text)
+            problems.add("%s: %s holds %r, which is not a CIDR (%s)%s"
+                         % (where, variable, item, exc, fix))
+    return networks
+
+
+def _suggest_network(text):
+    try:
+        return "; did you mean %s?" % ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return "; write it as 10.20.0.0/16 or 2001:db8::/64"
+
+
+def collapse(networks):
+    """The fewest CIDRs covering exactly ``networks`` (IPv4 first, then IPv6), as strings.
+
+    None stands for "any" and wins over everything.
+    """
+    if networks is None:
+        return [ANY]
+    v4 = [net for net in networks if net.version == 4]
+    v6 = [net for net in networks if net.version == 6]
+    return ([str(net) for net in ipaddress.collapse_addresses(v4)]
+            + [str(net) for net in ipaddress.collapse_addresses(v6)])
+
+
+def host_network(address):
+    """A single address as a /32 or /128 network."""
+    return ipaddress.ip_network(address)
+
+
+def parse_ports(value, where, variable, problems):
+    """A port list such as ["tcp/1433", "udp/1434"] as sorted (protocol, port) pairs."""
+    if not isinstance(value, (list, tuple)) or not value:
+        problems.add("%s: %s must be a non-empty list such as [\"tcp/1433\", \"udp/1434\"], got %r"
+                     % (where, variable, value))
+        return []
+    pairs = set()
+    for item in value:
+        protocol, _sep, port_text = str(item).strip().lower().partition("/")
+        if protocol not in PROTOCOLS:
+            problems.add("%s: %s holds %r: the protocol must be tcp or udp, as in \"tcp/1433\""
+                         % (where, variable, item))
+            continue
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            problems.add("%s: %s holds %r: the port must be a number from 1 to 65535, as in \"udp/514\""
+                         % (where, variable, item))
+            continue
+        pairs.add((protocol, int(port_text)))
+    return sorted(pairs)

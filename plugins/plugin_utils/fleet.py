@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The inventory model: which host plays which SES component, at which address and version.
+
+Everything the matrix needs is read and validated here, so that bad input is
+reported (all of it, naming host and variable) before any rule is computed.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
+    host_network, parse_host_address, parse_networks, parse_ports)
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import (
+    describe_bad_version, parse_version)
+
+__metaclass__ = type
+
+PHASES = ("migrate", "cleanup")
+
+DEFAULT_GROUPS = {
+    "backend": "ses_backends",
+    "agent_handler": "ses_agent_handlers",
+    "console": "ses_consoles",
+    "agent": "ses_agents",
+    "sql_server": "ses_sql_servers",
+    "syslog_server": "ses_syslog_servers",
+}
+
+# Host variables the model reads, by component; agents need only the first three,
+# which keeps the action plugin fast on fleets of 100,000 agents.
+COMMON_VARIABLES = ("ses_address", "ansible_host", "ses_version")
+COMPONENT_VARIABLES = {
+    "backend": ("ses_sql_ports", "ses_sql_server_addresses", "ses_public_api_clients", "ses_update_server"),
+    "agent_handler": ("ses_syslog_ports", "ses_syslog_server_addresses", "ses_agent_networks"),
+    "sql_server": ("ses_sql_ports",),
+}
+
+
+class Host:
+    """One inventory host taking part in SES flows."""
+
+    __slots__ = ("name", "components", "address", "network", "version", "version_text", "settings")
+
+    def __init__(self, name, components, address, version, version_text):
+        self.name = name
+        self.components = components
+        self.address = address
+        self.network = host_network(address)
+        self.version = version
+        self.version_text = version_text
+        # Parsed component settings, e.g. "sql_ports" -> [("tcp", 1433)], "agent_networks" -> [...].
+        self.settings = {}
+
+    @property
+    def co_located(self):
+        """A backend sharing its machine with an agent handler (TCP 8443 from 2.7.1)."""
+        return "backend" in self.components and "agent_handler" in self.components
+
+
+class Fleet:
+    """The validated inventory: hosts by component plus fleet-wide settings."""
+
+    def __init__(self, hosts, members, phase, target_version_text, target_version):
+        self.hosts = hosts
+        self.members = members
+        self.phase = phase
+        self.target_version_text = target_version_text
+        self.target_version = target_version
+
+    def of(self, component):
+        return [self.hosts[name] for name in self.members[component]]
+
+
+def resolve_group_names(override, problems):
+    names = dict(DEFAULT_GROUPS)
+    if override in (None, {}):
+        return names
+    if not isinstance(override, dict):
+        problems.add("ses_groups must be a mapping of component to group name, e.g. "
+                     "{backend: my_backends}; got %r" % (override,))
+        return names
+    for component, group in override.items():
+        if component not in DEFAULT_GROUPS:
+            problems.add("ses_groups has the key %r, which is not a component; use one of %s"
+                         % (component, ", ".join(sorted(DEFAULT_GROUPS))))
+        elif not isinstance(group, str) or not group:
+            problems.add("ses_groups.%s must be a group name, got %r" % (component, group))
+        else:
+            names[component] = group
+    return names
+
+
+def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None):
+    """Validate the inventory and return a Fleet; raise SesInputError listing every problem."""
+    problems = ProblemCollector()
+    if phase not in PHASES:
+        problems.add("ses_phase is %r; use one of: %s" % (phase, ", ".join(PHASES)))
+    target = parse_version(target_version)
+    if target is None:
+        problems.add(describe_bad_version(target_version, "fleet", "ses_target_version"))
+    elif target < parse_version(ses_catalog.BASELINE_VERSION):
+        problems.add("ses_target_version is %r, older than the %s baseline of the port table; "
+                     "set it to the release you are upgrading to, such as \"2.7.1\""
+                     % (target_version, ses_catalog.BASELINE_VERSION))
+    names = resolve_group_names(group_names, problems)
+
+    members = {}
+    for component in ses_catalog.COMPONENTS:
+        listed = groups.get(names[component]) or []
+        members[component] = sorted(set(listed))
+    if not members["backend"]:
+        problems.add("group '%s' has no host: every SES fleet has at least one backend; add the backend "
+                     "hosts to it, or set ses_groups.backend to the group that holds them"
+                     % names["backend"])
+
+    components_of = {}
+    for component in ses_catalog.COMPONENTS:
+        for name in members[component]:
+            components_of.setdefault(name, []).append(component)
+
+    hosts = {}
+    owner_of_address = {}
+    for name, components in components_of.items():
+        host = _build_host(name, tuple(components), hostvars.get(name) or {}, names, problems)
+        if host is None:
+            continue
+        other = owner_of_address.setdefault(host.address, name)
+        if other != name:
+            problems.add("hosts '%s' and '%s' share the address %s: rules are scoped by address, so give "
+                         "each host its own ses_address (or ansible_host)" % (other, name, host.address))
+            continue
+        hosts[name] = host
+
+    problems.raise_if_any()
+    return Fleet(hosts, members, phase, str(target_version), target)
+
+
+def _build_host(name, components, variables, names, problems):
+    where = "host '%s'" % name
+    if "agent" in components and len(components) > 1:
+        others = [names[c] for c in components if c != "agent"]
+        problems.add("%s is in '%s' and in %s: SES agents are not managed on backoffice or server hosts "
+                     "by this collection; remove it from one of those groups"
+                     % (where, names["agent"], ", ".join("'%s'" % g for g in others)))
+        return None
+
+    raw_address, source = _address_of(name, variables)
+    address = parse_host_address(raw_address)
+    if address is None:
+        problems.add("%s: its address %r (from %s) is not an IPv4 or IPv6 address; set ses_address to the "
+                     "host's IP address" % (where, raw_address, source))
+        return None
+
+    version_value = variables.get("ses_version")
+    version = None
+    if version_value not in (None, ""):
+        version = parse_version(version_value)
+        if version is None:
+            problems.add(describe_bad_version(version_value, where, "ses_version"))
+    host = Host(name, components, address, version,
+                None if version_value in (None, "") else str(version_value))
+
+    for component in components:
+        for variable in COMPONENT_VARIABLES.get(component, ()):
+            _parse_setting(host, variable, variables.get(variable), where, problems)
+    return host
+
+
+def _address_of(name, variables):
+    for variable in ("ses_address", "ansible_host"):
+        value = variables.get(variable)
+        if value not in (None, ""):
+            return value, variable
+    return name, "the inventory name"
+
+
+def _parse_setting(host, variable, value, where, problems):
+    key = variable[len("ses_"):]
+    if key in host.settings:
+        return
+    if variable.endswith("_ports"):
+        # None keeps the port table's defaults for that flow.
+        host.settings[key] = None if value is None else parse_ports(value, where, variable, problems)
+    elif value is None and variable in ("ses_public_api_clients", "ses_update_server"):
+        host.settings[key] = None  # the vendor default: any client / the internet
+    else:
+        host.settings[key] = parse_networks([] if value is None else value, where, variable, problems)
