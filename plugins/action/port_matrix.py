@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin: the SES Evolution port matrix of the whole fleet, computed once on the controller.
+
+The computing is in plugins/plugin_utils (matrix.py, report.py); this wrapper
+only reads the inventory, converts Ansible's value types to plain Python, and
+writes the report files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.six import string_types
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+import yaml
+
+from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
+    COMMON_VARIABLES, COMPONENT_VARIABLES, DEFAULT_GROUPS, resolve_group_names)
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import render_all
+
+__metaclass__ = type
+
+display = Display()
+
+# Option keys of DOCUMENTATION that argument specs understand too.
+_SPEC_KEYS = ("type", "elements", "choices", "default", "required", "aliases", "no_log")
+
+
+def argument_spec_from_doc(documentation):
+    """The argument spec of the docs-only stub: one source of truth for documentation and validation."""
+    options = yaml.safe_load(documentation).get("options") or {}
+    return {name: {key: value for key, value in option.items() if key in _SPEC_KEYS}
+            for name, option in options.items()}
+
+
+ARGUMENT_SPEC = argument_spec_from_doc(port_matrix_doc.DOCUMENTATION)
+
+
+def plain(value):
+    """Ansible's tagged, unsafe and lazy containers as plain str/int/list/dict for the pure-Python engine."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, string_types):
+        return str.__str__(value) if type(value) is not str else value  # pylint: disable=unnecessary-dunder-call
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item) for item in value]
+    return to_text(value)
+
+
+class ActionModule(ActionBase):
+    """Reads the SES groups and the hosts' ses_* variables, returns the matrix as the ses_port_matrix fact."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp  # no remote files
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+
+        phase = self._setting(args, "phase", task_vars, "ses_phase", "migrate")
+        target_version = self._setting(args, "target_version", task_vars, "ses_target_version",
+                                       ses_catalog.DEFAULT_TARGET_VERSION)
+        group_override = self._setting(args, "groups", task_vars, "ses_groups", None)
+
+        groups = task_vars.get("groups") or {}
+        try:
+            members, hostvars = self._read_inventory(groups, task_vars.get("hostvars"), group_override)
+            matrix = compute_matrix(members, hostvars, phase=phase, target_version=target_version,
+                                    group_names=group_override)
+        except SesInputError as exc:
+            result.update(failed=True, changed=False, msg=str(exc), problems=exc.problems)
+            return result
+
+        result["changed"] = False
+        result["ansible_facts"] = {"ses_port_matrix": matrix}
+        if args.get("report_dir"):
+            written, changed = self._write_report(args["report_dir"], matrix)
+            result["report_files"] = written
+            result["report_changed"] = changed
+            result["changed"] = bool(changed)
+        return result
+
+    def _setting(self, args, option, task_vars, variable, default):
+        value = args.get(option)
+        if value is None:
+            value = task_vars.get(variable)
+            if value is not None:
+                value = self._templar.template(value)
+        return default if value is None else plain(value)
+
+    def _read_inventory(self, groups, hostvars, group_override):
+        """The SES groups' members and, per host, only the variables the model reads.
+
+        hostvars[name] makes Ansible compute that host's whole variable set, which is
+        the cost on large fleets; agents are read for the three common variables only.
+        """
+        problems = ProblemCollector()
+        names = resolve_group_names(group_override, problems)
+        problems.raise_if_any()  # compute_matrix words these; stop before reading any host
+        wanted = {}
+        members = {}
+        for component, group in names.items():
+            listed = [plain(name) for name in groups.get(group) or ()]
+            members[group] = listed
+            variables = COMMON_VARIABLES + COMPONENT_VARIABLES.get(component, ())
+            for name in listed:
+                wanted.setdefault(name, set()).update(variables)
+        values = {}
+        if hostvars is None:
+            return members, values
+        problems = ProblemCollector()
+        for name, variables in wanted.items():
+            host_vars = hostvars[name]
+            picked = {}
+            for variable in variables:
+                if variable not in host_vars:
+                    continue
+                try:
+                    picked[variable] = plain(host_vars[variable])
+                except AnsibleError as exc:
+                    problems.add("host '%s': %s could not be templated (%s); fix the variable's value"
+                                 % (name, variable, to_text(exc).splitlines()[0]))
+            values[name] = picked
+        problems.raise_if_any()
+        return members, values
+
+    def _write_report(self, report_dir, matrix):
+        """Write the three files atomically, each only when its content changed. Honours check mode."""
+        report_dir = os.path.abspath(os.path.expanduser(report_dir))
+        files = render_all(matrix)
+        written, changed = [], []
+        check_mode = self._task.check_mode
+        if not check_mode:
+            try:
+                os.makedirs(report_dir, exist_ok=True)
+            except OSError as exc:
+                raise AnsibleActionFail("report_dir %s cannot be created: %s" % (report_dir, exc))
+        for filename, content in files.items():
+            path = os.path.join(report_dir, filename)
+            data = to_bytes(content)
+            written.append(path)
+            if _read(path) == data:
+                continue
+            changed.append(path)
+            if not check_mode:
+                _atomic_write(path, data)
+        return written, changed
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _atomic_write(path, data):
+    """Write beside the target and rename, so a reader never sees half a file."""
+    directory = os.path.dirname(path)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    except OSError as exc:
+        raise AnsibleActionFail("cannot write the report into %s: %s" % (directory, exc))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except OSError as exc:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise AnsibleActionFail("cannot write %s: %s" % (path, exc))
+
+
+# Kept importable for tests that check the documented defaults.
+__all__ = ["ActionModule", "ARGUMENT_SPEC", "DEFAULT_GROUPS", "argument_spec_from_doc", "plain"]

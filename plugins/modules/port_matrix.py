@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of the port_matrix action plugin (the code is in plugins/action/port_matrix.py)."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: port_matrix
+short_description: Compute the SES Evolution port matrix of the whole fleet from the inventory
+version_added: 1.0.0
+description:
+  - Reads the SES groups of the inventory (C(ses_backends), C(ses_agent_handlers), C(ses_consoles),
+    C(ses_agents), C(ses_sql_servers), C(ses_syslog_servers), renamed through O(groups)) and, for each of
+    their hosts, only the variables the matrix needs (C(ses_address), C(ansible_host), C(ses_version), and
+    for backends, agent handlers and SQL servers their C(ses_*) settings).
+  - Returns the flow matrix of the vendor's port table (SES Evolution 2.7.1, "Configuring the firewall")
+    as the fact C(ses_port_matrix), so later plays read C(hostvars['localhost']['ses_port_matrix']).
+    The shape is documented in the collection's C(docs/matrix.md).
+  - Bad input (a non-IP address, an unparseable version, a malformed CIDR or port, two hosts with one
+    address, no backend, ...) fails the task with every problem found, each naming the host, group or
+    variable and the fix. Nothing is written then.
+  - Optionally writes the matrix as C(port_matrix.json), C(port_matrix.csv) and C(port_matrix.md) into
+    O(report_dir).
+  - Runs on the controller only; run it once, on C(localhost). It never connects to a managed host.
+author:
+  - ses_evolution.firewall contributors
+options:
+  phase:
+    description:
+      - V(migrate) keeps the rules of the old and of the new release (lifecycles C(permanent), C(legacy),
+        C(new), C(legacy_agent)).
+      - V(cleanup) drops the C(legacy) rules. While the backoffice gate is not met the matrix is a
+        preview, and says so (C(preview) is true).
+      - Defaults to the variable C(ses_phase), else V(migrate).
+    type: str
+    choices: [migrate, cleanup]
+  target_version:
+    description:
+      - The SES Evolution release the backoffice moves to.
+      - Defaults to the variable C(ses_target_version), else V(2.7.1).
+    type: str
+  groups:
+    description:
+      - Group names of the SES components, keyed by component (C(backend), C(agent_handler), C(console),
+        C(agent), C(sql_server), C(syslog_server)); a component left out keeps its default group.
+      - Defaults to the variable C(ses_groups).
+    type: dict
+  report_dir:
+    description:
+      - A directory on the controller to write C(port_matrix.json), C(port_matrix.csv) and
+        C(port_matrix.md) into. It is created when missing.
+      - Each file is replaced atomically, and only when its content changed; the task reports C(changed)
+        then. In check mode nothing is written and the task tells whether it would change.
+      - Unset, no file is written.
+    type: path
+notes:
+  - Reading host variables is the cost on large fleets, so agents are read for C(ses_address),
+    C(ansible_host) and C(ses_version) only.
+  - The CSV has a C(preview) column, C(true) on every row of a C(cleanup) preview. The Markdown file
+    opens with a banner then.
+seealso:
+  - name: The port matrix (docs/matrix.md)
+    description: Inventory contract and the shape of the matrix.
+    link: https://github.com/ses-evolution/firewall/blob/main/docs/matrix.md
+attributes:
+  check_mode:
+    support: full
+    description: Computes the matrix; report files are not written.
+  diff_mode:
+    support: none
+    description: No diff is shown.
+  platform:
+    platforms: posix
+    description: Runs on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Compute the matrix once, on the controller
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Compute the port matrix for the migration
+      ses_evolution.firewall.port_matrix:
+        phase: migrate
+
+- name: Apply each host's rules
+  hosts: ses_backends:ses_agent_handlers:ses_consoles
+  tasks:
+    - name: Show the rules of this host
+      ansible.builtin.debug:
+        msg: "{{ hostvars['localhost']['ses_port_matrix'] | ses_evolution.firewall.host_rules(inventory_hostname) }}"
+
+- name: Write the report files as well, with renamed groups
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Compute the cleanup matrix and write it to /srv/ses/report
+      ses_evolution.firewall.port_matrix:
+        phase: cleanup
+        target_version: "2.7.1"
+        groups:
+          backend: win_backends
+          agent: workstations
+        report_dir: /srv/ses/report
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The fact C(ses_port_matrix).
+  returned: success
+  type: complex
+  contains:
+    ses_port_matrix:
+      description:
+        - The matrix, as in the collection's C(docs/matrix.md).
+        - C(hosts) maps each inventory host taking part in a flow to its components, address, version and
+          C(rules); C(flows) lists every flow; C(gate) holds the verdicts; C(warnings) the notes about rules
+          that allow any peer.
+      returned: success
+      type: dict
+      sample:
+        phase: migrate
+        target_version: 2.7.1
+        baseline_version: "2.6"
+        preview: false
+        gate:
+          backoffice_ready: false
+          blocking_hosts: [ah2, con1]
+          blocking_reasons: {ah2: "runs 2.6.3, older than 2.7.1", con1: "runs 2.6.3, older than 2.7.1"}
+          agents_ready: false
+          blocking_agents: [agent-old]
+          blocking_agents_count: 1
+          agent_networks_unverified: []
+        hosts:
+          bo1:
+            components: [backend, agent_handler]
+            address: 10.77.0.11
+            version: 2.7.1
+            co_located: true
+            rules:
+              - name: in_console_to_backend_tcp8443_new
+                direction: in
+                protocol: tcp
+                port: 8443
+                peers: [10.77.0.21/32]
+                purpose: Communication of the administration console with the backend
+                lifecycle: new
+                flow: console_to_backend
+                component: backend
+                peer_component: console
+            retired_rules: []
+        flows: []
+        retired_flows: []
+        warnings: []
+report_files:
+  description: The report files, when O(report_dir) is set (written or, in check mode, to be written).
+  returned: when report_dir is set
+  type: list
+  elements: str
+  sample: [/srv/ses/report/port_matrix.json, /srv/ses/report/port_matrix.csv, /srv/ses/report/port_matrix.md]
+report_changed:
+  description: The report files whose content changed (or would change, in check mode).
+  returned: when report_dir is set
+  type: list
+  elements: str
+  sample: [/srv/ses/report/port_matrix.md]
+"""

@@ -1,0 +1,259 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The port matrix as files a person reads: JSON (the matrix itself), CSV (one row per rule), Markdown.
+
+The Markdown groups hosts whose rules are identical (thousands of agents, a
+row of consoles) into one table, so the report stays readable at any fleet size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+__metaclass__ = type
+
+REPORT_FILES = ("port_matrix.json", "port_matrix.csv", "port_matrix.md")
+LIFECYCLE_ORDER = ("permanent", "legacy", "new", "legacy_agent")
+COMPONENT_ORDER = ("backend", "agent_handler", "console", "agent", "sql_server", "syslog_server")
+CSV_COLUMNS = ("host", "address", "components", "direction", "protocol", "port", "peers",
+               "lifecycle", "purpose", "name", "phase", "preview")
+# How many hosts a collapsed table names, and how many peers a table cell lists.
+LISTED_HOSTS = 5
+LISTED_PEERS = 8
+EXTERNAL_LABELS = {
+    "agents": "agents",
+    "public_api_clients": "public API clients",
+    "update_server": "update server",
+    "sql_servers_outside_inventory": "SQL servers outside the inventory",
+    "syslog_servers_outside_inventory": "syslog servers outside the inventory",
+}
+
+
+def render_json(matrix):
+    """The matrix as stable, indented JSON (key order as the engine builds it)."""
+    return json.dumps(matrix, indent=2) + "\n"
+
+
+def render_csv(matrix):
+    """One row per rule of every host. ``preview`` is "true" on every row of a cleanup preview.
+
+    Peers and components are joined with spaces, so one cell holds one list.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    phase = matrix["phase"]
+    preview = "true" if matrix.get("preview") else "false"
+    for name, host in matrix["hosts"].items():
+        components = " ".join(host["components"])
+        for rule in host["rules"]:
+            writer.writerow((name, host["address"], components, rule["direction"], rule["protocol"],
+                             rule["port"], " ".join(rule["peers"]), rule["lifecycle"], rule["purpose"],
+                             rule["name"], phase, preview))
+    return out.getvalue()
+
+
+def summarize(matrix):
+    """Counts for a short console summary: hosts per component, rules per lifecycle, the gate."""
+    components = dict.fromkeys(COMPONENT_ORDER, 0)
+    lifecycles = dict.fromkeys(LIFECYCLE_ORDER, 0)
+    retired = 0
+    for host in matrix["hosts"].values():
+        for component in host["components"]:
+            components[component] = components.get(component, 0) + 1
+        for rule in host["rules"]:
+            lifecycles[rule["lifecycle"]] = lifecycles.get(rule["lifecycle"], 0) + 1
+        retired += len(host.get("retired_rules", ()))
+    gate = matrix["gate"]
+    return {
+        "phase": matrix["phase"],
+        "target_version": matrix["target_version"],
+        "preview": bool(matrix.get("preview")),
+        "hosts": len(matrix["hosts"]),
+        "hosts_per_component": {key: value for key, value in components.items() if value},
+        "rules": sum(lifecycles.values()),
+        "rules_per_lifecycle": lifecycles,
+        "retired_rules": retired,
+        "flows": len(matrix["flows"]),
+        "backoffice_ready": gate["backoffice_ready"],
+        "blocking_hosts": gate["blocking_hosts"],
+        "agents_ready": gate["agents_ready"],
+        "blocking_agents_count": gate.get("blocking_agents_count", 0),
+        "warnings": list(matrix.get("warnings", ())),
+    }
+
+
+def host_groups(matrix):
+    """Hosts with identical components and rules, as lists of names (in component, then name order)."""
+    groups = {}
+    key_of_list = {}
+    for name, host in matrix["hosts"].items():
+        # Agents share one rule list object: serialize it once, not once per agent.
+        rules_key = key_of_list.get(id(host["rules"]))
+        if rules_key is None:
+            rules_key = json.dumps([host["rules"], host.get("retired_rules", [])], sort_keys=True)
+            key_of_list[id(host["rules"])] = rules_key
+        groups.setdefault((tuple(host["components"]), rules_key), []).append(name)
+    return sorted(groups.values(), key=lambda names: (_component_rank(matrix["hosts"][names[0]]), names[0]))
+
+
+def _component_rank(host):
+    return min(COMPONENT_ORDER.index(c) if c in COMPONENT_ORDER else len(COMPONENT_ORDER)
+               for c in host["components"])
+
+
+def _cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _peers_cell(peers):
+    if len(peers) <= LISTED_PEERS:
+        return _cell(", ".join(peers))
+    return _cell("%s, ... (%d more, see port_matrix.csv)" % (", ".join(peers[:LISTED_PEERS]),
+                                                             len(peers) - LISTED_PEERS))
+
+
+def _rule_table(rules):
+    lines = ["| direction | protocol/port | peers | lifecycle | purpose | rule name |",
+             "|---|---|---|---|---|---|"]
+    for rule in rules:
+        lines.append("| %s | %s/%d | %s | %s | %s | `%s` |" % (
+            rule["direction"], rule["protocol"], rule["port"], _peers_cell(rule["peers"]),
+            rule["lifecycle"], _cell(rule["purpose"]), rule["name"]))
+    return lines
+
+
+def _host_title(matrix, names):
+    first = matrix["hosts"][names[0]]
+    components = ", ".join(first["components"])
+    if len(names) == 1:
+        return "### %s (%s, %s)" % (names[0], components, first["address"])
+    listed = ", ".join("%s (%s)" % (name, matrix["hosts"][name]["address"]) for name in names[:LISTED_HOSTS])
+    more = " and %d more" % (len(names) - LISTED_HOSTS) if len(names) > LISTED_HOSTS else ""
+    return "### %d hosts with the same rules (%s): %s%s" % (len(names), components, listed, more)
+
+
+def _host_details(host):
+    details = []
+    if not set(host["components"]) & set(COMPONENT_ORDER[:4]):
+        details.append("address %s" % host["address"])  # SQL and syslog servers run no SES release
+    elif host.get("version"):
+        details.append("version %s" % host["version"])
+    else:
+        details.append("version unknown (ses_version unset)")
+    if host.get("co_located"):
+        details.append("co-located backend and agent handler")
+    return "; ".join(details)
+
+
+def render_markdown(matrix):
+    """A reviewer's view: verdict, warnings, a Mermaid flow diagram and one rule table per host group."""
+    summary = summarize(matrix)
+    gate = matrix["gate"]
+    lines = ["# SES Evolution port matrix: phase %s, target %s" % (matrix["phase"], matrix["target_version"]), ""]
+    if summary["preview"]:
+        lines += ["> **PREVIEW**: the backoffice gate is not met (%s still below %s), so cleanup would "
+                  "refuse to run. This is the matrix cleanup *will* leave once every backend, agent "
+                  "handler and console runs %s." % (", ".join(gate["blocking_hosts"]), matrix["target_version"],
+                                                    matrix["target_version"]), ""]
+    lines += ["## Summary", "",
+              "- Hosts: %d (%s)" % (summary["hosts"], ", ".join(
+                  "%d %s" % (count, component) for component, count in summary["hosts_per_component"].items())),
+              "- Rules: %d (%s)" % (summary["rules"], ", ".join(
+                  "%d %s" % (count, lifecycle) for lifecycle, count in summary["rules_per_lifecycle"].items())),
+              ]
+    if matrix["phase"] == "cleanup":
+        lines.append("- Rules this cleanup removes (legacy): %d, listed under each host" % summary["retired_rules"])
+    lines += ["", "## Gate", ""]
+    lines.append("- Backoffice at %s: %s" % (matrix["target_version"], "**ready**" if gate["backoffice_ready"]
+                                              else "**not ready**"))
+    for name, reason in gate.get("blocking_reasons", {}).items():
+        lines.append("  - %s: %s" % (name, reason))
+    agents = "**ready**" if gate["agents_ready"] else "**not ready**"
+    lines.append("- Agents at 2.7.1 (TCP 17000 can go): %s" % agents)
+    if gate.get("blocking_agents_count"):
+        listed = gate.get("blocking_agents", [])
+        more = gate["blocking_agents_count"] - len(listed)
+        lines.append("  - %d older agent(s): %s%s" % (gate["blocking_agents_count"], ", ".join(listed),
+                                                       " and %d more" % more if more > 0 else ""))
+    if gate.get("agent_networks_unverified"):
+        lines.append("  - agent versions unknown behind ses_agent_networks of: %s"
+                     % ", ".join(gate["agent_networks_unverified"]))
+    lines += ["", "## Warnings", ""]
+    lines += ["- %s" % _cell(warning) for warning in matrix.get("warnings", [])] or ["None."]
+    lines += ["", "## Flows", ""] + render_mermaid(matrix) + [""]
+    lines += ["Solid arrows: permanent flows; **bold**: new in %s; dashed: legacy flows (removed by "
+              "cleanup) and TCP 17000 for agents older than 2.7.1." % matrix["target_version"], ""]
+    lines += ["## Rules per host", ""]
+    for names in host_groups(matrix):
+        host = matrix["hosts"][names[0]]
+        lines += [_host_title(matrix, names), "", _host_details(host) if len(names) == 1 else
+                  "Components: %s." % ", ".join(host["components"]), ""]
+        if host["rules"]:
+            lines += _rule_table(host["rules"])
+        else:
+            lines.append("No rule in this phase.")
+        if host.get("retired_rules"):
+            lines += ["", "Removed by cleanup:", ""] + _rule_table(host["retired_rules"])
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _label(text):
+    return str(text).replace('"', "#quot;")
+
+
+def render_mermaid(matrix):
+    """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style."""
+    node_of = {}
+    node_lines = []
+    for index, names in enumerate(host_groups(matrix)):
+        host = matrix["hosts"][names[0]]
+        if "agent" in host["components"]:
+            continue  # agent hosts are drawn as the "agents" end
+        node = "h%d" % index
+        title = names[0] if len(names) == 1 else "%s + %d more" % (names[0], len(names) - 1)
+        address = host["address"] if len(names) == 1 else "%d hosts" % len(names)
+        node_lines.append('    %s["%s<br/>%s<br/>%s"]' % (node, _label(title), _label(", ".join(host["components"])),
+                                                          _label(address)))
+        for name in names:
+            node_of[name] = node
+    edges = {}
+    externals = {}
+    for flow in matrix["flows"]:
+        ends = []
+        for end, peers in ((flow["source"], flow["source_peers"]), (flow["destination"], flow["destination_peers"])):
+            node = node_of.get(end)
+            if node is None:
+                node = "x_" + "".join(ch if ch.isalnum() else "_" for ch in end)
+                externals.setdefault(node, [EXTERNAL_LABELS.get(end, end), set()])[1].update(peers)
+            ends.append(node)
+        style = {"legacy": "-.->", "legacy_agent": "-.->", "new": "==>"}.get(flow["lifecycle"], "-->")
+        labels = edges.setdefault((ends[0], ends[1], style), set())
+        labels.add((flow["port"], flow["protocol"]))
+    for node, (label, peers) in sorted(externals.items()):
+        shown = sorted(peers)
+        if "any" in peers:
+            shown = ["any"]
+        elif len(shown) > 3 or node == "x_agents":
+            shown = ["%d networks" % len(shown)] if node != "x_agents" else []
+        text = "<br/>".join([label] + shown)
+        node_lines.append('    %s(["%s"])' % (node, _label(text)))
+    lines = ["```mermaid", "flowchart LR"] + node_lines
+    for (source, destination, style), labels in sorted(edges.items()):
+        text = ", ".join("%s/%d" % (protocol, port) for port, protocol in sorted(labels))
+        lines.append('    %s %s|"%s"| %s' % (source, style, text, destination))
+    lines.append("```")
+    return lines
+
+
+def render_all(matrix):
+    """{file name: content} for the three report files."""
+    return {
+        "port_matrix.json": render_json(matrix),
+        "port_matrix.csv": render_csv(matrix),
+        "port_matrix.md": render_markdown(matrix),
+    }
