@@ -26,7 +26,7 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors impo
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
     COMMON_VARIABLES, COMPONENT_VARIABLES, DEFAULT_GROUPS, resolve_group_names)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import render_all
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import render_all, summarize
 
 __metaclass__ = type
 
@@ -92,6 +92,8 @@ class ActionModule(ActionBase):
 
         result["changed"] = False
         result["ansible_facts"] = {"ses_port_matrix": matrix}
+        # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
+        result["summary"] = summarize(matrix)
         if args.get("report_dir"):
             written, changed = self._write_report(args["report_dir"], matrix)
             result["report_files"] = written

@@ -156,6 +156,25 @@ ansible_facts:
         flows: []
         retired_flows: []
         warnings: []
+summary:
+  description: Counts of the matrix, for a console summary.
+  returned: success
+  type: dict
+  sample:
+    phase: migrate
+    target_version: 2.7.1
+    preview: false
+    hosts: 7
+    hosts_per_component: {backend: 1, agent_handler: 2, console: 1, agent: 2, sql_server: 1, syslog_server: 1}
+    rules: 33
+    rules_per_lifecycle: {permanent: 17, legacy: 4, new: 8, legacy_agent: 4}
+    retired_rules: 0
+    flows: 19
+    backoffice_ready: false
+    blocking_hosts: [ah2, con1]
+    agents_ready: false
+    blocking_agents_count: 1
+    warnings: []
 report_files:
   description: The report files, when O(report_dir) is set (written or, in check mode, to be written).
   returned: when report_dir is set

@@ -155,7 +155,7 @@ def render_markdown(matrix):
     gate = matrix["gate"]
     lines = ["# SES Evolution port matrix: phase %s, target %s" % (matrix["phase"], matrix["target_version"]), ""]
     if summary["preview"]:
-        lines += ["> **PREVIEW**: the backoffice gate is not met (%s still below %s), so cleanup would "
+        lines += ["> **PREVIEW**: the backoffice gate is not met (blocking: %s; target %s), so cleanup would "
                   "refuse to run. This is the matrix cleanup *will* leave once every backend, agent "
                   "handler and console runs %s." % (", ".join(gate["blocking_hosts"]), matrix["target_version"],
                                                     matrix["target_version"]), ""]
