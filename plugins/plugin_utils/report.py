@@ -32,6 +32,28 @@ EXTERNAL_LABELS = {
 }
 
 
+def select_host_rules(matrix, host, lifecycles=None):
+    """A host's rules: the phase's rules, or those of the given lifecycles (retired ones included).
+
+    A host that takes part in no flow has no rule. Raises ValueError for an unknown lifecycle.
+    """
+    entry = matrix["hosts"].get(host)
+    if lifecycles is None:
+        return [dict(rule) for rule in entry["rules"]] if entry else []
+    if isinstance(lifecycles, str):
+        lifecycles = [lifecycles]
+    unknown = sorted(set(lifecycles) - set(LIFECYCLE_ORDER))
+    if unknown:
+        raise ValueError("unknown lifecycle %s; use some of: %s"
+                         % (", ".join(repr(item) for item in unknown), ", ".join(LIFECYCLE_ORDER)))
+    if not entry:
+        return []
+    wanted = set(lifecycles)
+    rules = list(entry["rules"]) + list(entry.get("retired_rules", ()))
+    selected = [dict(rule) for rule in rules if rule["lifecycle"] in wanted]
+    return sorted(selected, key=lambda rule: (rule["direction"], rule["port"], rule["protocol"], rule["name"]))
+
+
 def render_json(matrix):
     """The matrix as stable, indented JSON (key order as the engine builds it)."""
     return json.dumps(matrix, indent=2) + "\n"
