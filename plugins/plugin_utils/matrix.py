@@ -218,7 +218,10 @@ class MatrixBuilder:
                 "destination_peers": collapse(_collapsed_networks(destination.networks)),
             }
             (flows if row.lifecycle in lifecycles else retired_flows).append(flow)
-        order = (lambda f: (f["source"], f["destination"], f["port"], f["protocol"], f["flow"], f["lifecycle"]))
+
+        def order(f):
+            return (f["source"], f["destination"], f["port"], f["protocol"], f["flow"], f["lifecycle"])
+
         preview = fleet.phase == "cleanup" and not gate["backoffice_ready"]
         return {
             "phase": fleet.phase,
@@ -253,4 +256,3 @@ def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog
     """
     fleet = build_fleet(groups, hostvars, phase, target_version, group_names)
     return MatrixBuilder(fleet).build().result()
-

@@ -33,4 +33,3 @@ def describe_bad_version(value, where, variable):
                 "quote it, for example %s: \"2.7.1\"" % (where, variable, value, variable))
     return ("%s: %s is %r, which is not a version; use dotted numbers such as \"2.6.3\" or \"2.7.1\""
             % (where, variable, value))
-
