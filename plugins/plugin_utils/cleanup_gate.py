@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cleanup gates, fail closed, and the plan of what cleanup removes on each host.
+
+The vendor keeps the old rules until every backend, agent handler and console
+runs the new release. The matrix's gate reads the inventory's ``ses_version``;
+cleanup also asks the hosts (what the platform role detects) and counts a host
+it cannot reach, or whose version nobody can establish, as not migrated.
+TCP 17000 (lifecycle ``legacy_agent``) has its own gate: every agent on 2.7.1
+or later, known from the ``ses_agents`` hosts and the console's agent export.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
+
+__metaclass__ = type
+
+LEGACY_AGENT = "legacy_agent"
+# Enough old agents to act on, without printing 100,000 lines.
+MAX_LISTED_AGENTS = 50
+
+
+def backoffice_hosts(matrix):
+    """Names of the matrix's hosts that run a backend, an agent handler or a console, sorted."""
+    return sorted(name for name, host in matrix["hosts"].items()
+                  if set(host["components"]) & set(ses_catalog.BACKOFFICE_COMPONENTS))
+
+
+def _component_versions(name, host, detection):
+    """{component: (version text or None, source)} for the host's backoffice components."""
+    detected = (detection or {}).get("versions") or {}
+    if not isinstance(detected, dict):
+        # One version for the whole host (a detection that cannot tell components apart).
+        detected = {component: detected for component in host["components"]}
+    source_name = (detection or {}).get("source") or "detected on the host"
+    result = {}
+    for component in host["components"]:
+        if component not in ses_catalog.BACKOFFICE_COMPONENTS:
+            continue
+        value = detected.get(component)
+        if value not in (None, ""):
+            result[component] = (str(value), source_name)
+        else:
+            result[component] = (host.get("version"), "ses_version")
+    return result
+
+
+def backoffice_verdict(matrix, detections, target_version=None):
+    """Combine inventory and detected versions into the backoffice verdict.
+
+    ``detections`` maps host names to ``{"reachable": bool, "error": str, "versions":
+    {component: version} or one version, "source": str}``. A backoffice host missing
+    from it was not checked, and blocks.
+    """
+    target_text = str(target_version or matrix["target_version"])
+    target = parse_version(target_text)
+    rows = []
+    for name in backoffice_hosts(matrix):
+        host = matrix["hosts"][name]
+        detection = detections.get(name)
+        row = {"host": name, "components": [c for c in host["components"] if c in ses_catalog.BACKOFFICE_COMPONENTS],
+               "inventory_version": host.get("version"), "versions": {}, "reasons": []}
+        if detection is None:
+            row["reasons"].append("not checked: the gate did not reach this host")
+        elif not detection.get("reachable", False):
+            row["reasons"].append("unreachable: %s" % (detection.get("error") or "no answer"))
+        for component, (version_text, source) in _component_versions(name, host, detection).items():
+            row["versions"][component] = {"version": version_text, "source": source}
+            version = parse_version(version_text) if version_text is not None else None
+            if version_text is None:
+                row["reasons"].append("%s: version unknown (not detected, ses_version unset)" % component)
+            elif version is None:
+                row["reasons"].append("%s: %r (%s) is not a version" % (component, version_text, source))
+            elif version < target:
+                row["reasons"].append("%s: runs %s (%s), older than %s" % (component, version_text, source,
+                                                                               target_text))
+        row["ready"] = not row["reasons"]
+        rows.append(row)
+    blocking = [row["host"] for row in rows if not row["ready"]]
+    return {"ready": bool(rows) and not blocking, "target_version": target_text, "hosts": rows,
+            "blocking_hosts": blocking, "table": backoffice_table(rows, target_text)}
+
+
+def backoffice_table(rows, target_text):
+    """Lines of a table a person reads in the play output: blocking hosts first."""
+    header = ("host", "components", "reports", "verdict")
+    body = []
+    for row in sorted(rows, key=lambda r: (r["ready"], r["host"])):
+        reports = ", ".join("%s %s (%s)" % (component, info["version"] or "unknown", info["source"])
+                            for component, info in row["versions"].items())
+        verdict = "ready" if row["ready"] else "BLOCKS: " + "; ".join(row["reasons"])
+        body.append((row["host"], "+".join(row["components"]), reports or "-", verdict))
+    widths = [max(len(line[i]) for line in [header] + body) for i in range(3)]
+    lines = ["Backoffice at %s or later (every backend, agent handler and console of the inventory):" % target_text]
+    for line in [header] + body:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(line[:3], widths)) + "  " + line[3])
+    return lines
+
+
+def agents_verdict(matrix, requested, export=None):
+    """The agents' gate for TCP 17000. ``export`` is a parsed agent export (agent_export) or None."""
+    minimum = ses_catalog.AGENT_HTTPS_VERSION
+    result = {"requested": bool(requested), "ready": False, "remove_legacy_agent": False,
+              "minimum_version": minimum, "old_agents": [], "old_agent_count": 0, "reasons": [],
+              "checked_agents": 0, "sources": []}
+    if not requested:
+        result["reasons"].append("TCP 17000 (legacy_agent) stays: the agents' gate was not requested "
+                                 "(add -e ses_cleanup_agents=true once every agent runs %s or later)" % minimum)
+        return result
+    old = []
+    agent_hosts = sorted(name for name, host in matrix["hosts"].items() if "agent" in host["components"])
+    if agent_hosts:
+        result["sources"].append("ses_agents hosts (%d)" % len(agent_hosts))
+        result["checked_agents"] += len(agent_hosts)
+        threshold = parse_version(minimum)
+        for name in agent_hosts:
+            text = matrix["hosts"][name].get("version")
+            version = parse_version(text) if text is not None else None
+            if version is None:
+                old.append({"name": name, "version": text, "source": "ses_version",
+                            "reason": "ses_version is not set: the version is unknown"})
+            elif version < threshold:
+                old.append({"name": name, "version": text, "source": "ses_version",
+                            "reason": "runs %s, older than %s" % (text, minimum)})
+    if export is not None:
+        result["sources"].append("%s (%d agents)" % (export["path"], export["agent_count"]))
+        result["checked_agents"] += export["agent_count"]
+        for agent in export["old_agents"]:
+            old.append({"name": agent["name"], "version": agent["version"],
+                        "source": "%s line %d" % (export["path"], agent["line"]), "reason": agent["reason"]})
+    networks = matrix["gate"].get("agent_networks_unverified") or []
+    if networks and export is None:
+        result["reasons"].append(
+            "agent handler(s) %s serve agents listed in ses_agent_networks, whose versions the inventory does not "
+            "know: export the agent list as CSV from the administration console and pass it with "
+            "-e ses_agent_export_csv=PATH" % ", ".join(networks))
+    if not agent_hosts and export is None and not networks:
+        result["reasons"].append(
+            "no agent is known (no ses_agents host, no agent export): pass the console's agent export with "
+            "-e ses_agent_export_csv=PATH")
+    if old:
+        result["reasons"].append("%d agent(s) older than %s or of unknown version still need TCP 17000; upgrade "
+                                 "them first" % (len(old), minimum))
+    result["old_agents"] = old[:MAX_LISTED_AGENTS]
+    result["old_agent_count"] = len(old)
+    result["ready"] = not result["reasons"]
+    result["remove_legacy_agent"] = result["ready"]
+    return result
+
+
+def agents_table(verdict):
+    """Lines a person reads: why the agents' gate refused, and the agents still old."""
+    lines = ["Agents' gate (TCP 17000, agents older than %s):" % verdict["minimum_version"]]
+    lines.extend("  - " + reason for reason in verdict["reasons"])
+    for agent in verdict["old_agents"]:
+        lines.append("  %s  %s  (%s; %s)" % (agent["name"], agent["version"] or "unknown", agent["source"],
+                                            agent["reason"]))
+    hidden = verdict["old_agent_count"] - len(verdict["old_agents"])
+    if hidden > 0:
+        lines.append("  ... and %d more" % hidden)
+    return lines
+
+
+def cleanup_plan(matrix, agents):
+    """Per host: the rules to keep (what the role applies) and the rules cleanup removes.
+
+    The matrix's cleanup phase already left the ``legacy`` rules out (they are its
+    ``retired_rules``); TCP 17000 goes too when the agents' gate passed.
+    """
+    drop_agents = bool(agents and agents.get("remove_legacy_agent"))
+    plan = {}
+    for name, host in sorted(matrix["hosts"].items()):
+        keep = [rule for rule in host["rules"] if not (drop_agents and rule["lifecycle"] == LEGACY_AGENT)]
+        removed = list(host.get("retired_rules") or [])
+        if drop_agents:
+            removed.extend(rule for rule in host["rules"] if rule["lifecycle"] == LEGACY_AGENT)
+        plan[name] = {"components": host["components"], "rules": keep, "removed": removed,
+                      "removed_names": sorted(rule["name"] for rule in removed)}
+    return plan
+
+
+def plan_lines(plan):
+    """The dry run, one block per host: what cleanup would remove there."""
+    lines = []
+    for name, entry in sorted(plan.items()):
+        if not entry["removed"]:
+            lines.append("%s: nothing to remove (%d rules kept)" % (name, len(entry["rules"])))
+            continue
+        lines.append("%s: would remove %d rule(s), keep %d" % (name, len(entry["removed"]), len(entry["rules"])))
+        for rule in entry["removed"]:
+            lines.append("    - %s (%s %s/%d, peers %s, %s)" % (rule["name"], rule["direction"], rule["protocol"],
+                                                              rule["port"], ",".join(rule["peers"]),
+                                                              rule["lifecycle"]))
+    return lines
