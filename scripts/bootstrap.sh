@@ -145,15 +145,19 @@ install_collections() {
     if [ "${#wanted[@]}" -eq 0 ]; then
         say "collections: ${BUNDLED_COLLECTIONS[*]} present in $COLLECTIONS_DIR"
     else
-        local wheel
-        wheel="$(ls "$DOWNLOAD_DIR"/ansible-"$ANSIBLE_BUNDLE_VERSION"-*.whl 2>/dev/null | head -n 1 || true)"
-        if [ -z "$wheel" ]; then
+        local wheels=()
+        shopt -s nullglob
+        wheels=("$DOWNLOAD_DIR"/ansible-"$ANSIBLE_BUNDLE_VERSION"-*.whl)
+        if [ "${#wheels[@]}" -eq 0 ]; then
             say "collections: downloading the ansible $ANSIBLE_BUNDLE_VERSION wheel"
             mkdir -p "$DOWNLOAD_DIR"
             "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps \
                 --only-binary=:all: --dest "$DOWNLOAD_DIR" "ansible==$ANSIBLE_BUNDLE_VERSION"
-            wheel="$(ls "$DOWNLOAD_DIR"/ansible-"$ANSIBLE_BUNDLE_VERSION"-*.whl | head -n 1)"
+            wheels=("$DOWNLOAD_DIR"/ansible-"$ANSIBLE_BUNDLE_VERSION"-*.whl)
         fi
+        shopt -u nullglob
+        [ "${#wheels[@]}" -gt 0 ] || die "no ansible $ANSIBLE_BUNDLE_VERSION wheel in $DOWNLOAD_DIR"
+        local wheel="${wheels[0]}"
         say "collections: extracting ${wanted[*]} into $COLLECTIONS_DIR"
         "$PYTHON" - "$wheel" "$COLLECTIONS_DIR" "${wanted[@]}" <<'PY'
 import os, shutil, sys, zipfile
@@ -201,7 +205,11 @@ PY
     [ -n "$pip_version" ] || die "could not find the pip version ansible-test expects"
     cache="$HOME/.ansible/test/cache"
     stand_in="$cache/get_pip_${pip_version//./_}.py"
-    if [ -f "$stand_in" ] && ls "$cache"/pip-"$pip_version"-*.whl >/dev/null 2>&1; then
+    local pip_wheels=()
+    shopt -s nullglob
+    pip_wheels=("$cache"/pip-"$pip_version"-*.whl)
+    shopt -u nullglob
+    if [ -f "$stand_in" ] && [ "${#pip_wheels[@]}" -gt 0 ]; then
         say "ansible-test: pip $pip_version bootstrap present in $cache"
         return
     fi

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Runs the whole test suite, stage by stage, and ends with one summary line:
+#
+#   stages: N passed, M failed
+#
+# Every stage runs even when an earlier one failed; the exit status is non-zero
+# when any stage failed. Needs root (the system tests and molecule scenarios
+# build network namespaces).
+#
+#   scripts/test.sh            all stages
+#   scripts/test.sh lint doc   only the named stages (see STAGES below)
+#
+# Stages:
+#   pytest    python3 -m pytest tests/unit tests/system
+#   sanity    ansible-test sanity, in a copy of the tree under ansible_collections/
+#   units     ansible-test units, in the same copy
+#   lint      ansible-lint --profile production
+#   doc       ansible-galaxy collection build + install, then ansible-doc of every plugin and role
+#   molecule  molecule test -s <scenario> for each extensions/molecule/<scenario>
+
+set -uo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+STAGES=(pytest sanity units lint doc molecule)
+ANSIBLE_TEST_PYTHON="3.11"
+# Plugin types whose plugins ansible-doc must render (roles are checked separately).
+DOC_TYPES=(module filter test lookup inventory callback connection become cache vars strategy shell)
+
+PASSED=()
+FAILED=()
+TIMINGS=()
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+# run_stage NAME COMMAND...: runs one stage, times it and records PASS/FAIL.
+run_stage() {
+    local name="$1" started rc elapsed
+    shift
+    banner "stage $name: start"
+    started=$SECONDS
+    "$@"
+    rc=$?
+    elapsed=$((SECONDS - started))
+    if [ "$rc" -eq 0 ]; then
+        PASSED+=("$name")
+        TIMINGS+=("$(printf 'PASS  %-9s %4ss' "$name" "$elapsed")")
+    else
+        FAILED+=("$name")
+        TIMINGS+=("$(printf 'FAIL  %-9s %4ss  (exit %s)' "$name" "$elapsed" "$rc")")
+    fi
+    banner "stage $name: $([ "$rc" -eq 0 ] && echo PASS || echo "FAIL (exit $rc)") in ${elapsed}s"
+}
+
+summary() {
+    banner "summary"
+    printf '%s\n' "${TIMINGS[@]}"
+    printf 'stages: %d passed, %d failed\n' "${#PASSED[@]}" "${#FAILED[@]}"
+}
+
+wanted() {
+    local stage="$1" selected
+    [ "${#SELECTED[@]}" -eq 0 ] && return 0
+    for selected in "${SELECTED[@]}"; do
+        [ "$selected" = "$stage" ] && return 0
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- stages
+stage_pytest() {
+    local dirs=() dir
+    for dir in tests/unit tests/system; do
+        [ -d "$REPO/$dir" ] && dirs+=("$dir")
+    done
+    if [ "${#dirs[@]}" -eq 0 ]; then
+        echo "no tests/unit or tests/system: nothing to run"
+        return 0
+    fi
+    (cd "$REPO" && "$SES_PYTHON" -m pytest -q -p no:cacheprovider "${dirs[@]}")
+    local rc=$?
+    # Exit 5 means "no tests collected": an empty test folder is not a failure.
+    if [ "$rc" -eq 5 ]; then
+        echo "pytest collected no tests in ${dirs[*]}"
+        return 0
+    fi
+    return "$rc"
+}
+
+# ansible-test only works from inside ansible_collections/<namespace>/<name>, so
+# it runs in a copy of the tree: the tracked and untracked-but-not-ignored files
+# (just the tracked ones in a clean clone), or everything minus caches without git.
+prepare_collection_copy() {
+    COPY="$WORK/ansible_collections/ses_evolution/firewall"
+    mkdir -p "$COPY"
+    if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' file; do
+                # A tracked file deleted in the working tree is not part of it.
+                if [ -e "$file" ] || [ -L "$file" ]; then printf '%s\0' "$file"; fi
+            done | tar --null --files-from=- -cf -) | tar -C "$COPY" -xf -
+    else
+        tar -C "$REPO" --exclude=./.cache --exclude=./.ansible --exclude=./.pytest_cache \
+            --exclude=./.benchmarks --exclude=./tests/output --exclude=__pycache__ -cf - . |
+            tar -C "$COPY" -xf -
+    fi
+}
+
+stage_sanity() {
+    (cd "$COPY" && ansible-test sanity --local --python "$ANSIBLE_TEST_PYTHON" --color no)
+}
+
+stage_units() {
+    if ! find "$COPY/tests/unit" -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then
+        echo "no tests/unit/**/test_*.py: nothing to run"
+        return 0
+    fi
+    (cd "$COPY" && ansible-test units --local --python "$ANSIBLE_TEST_PYTHON" --color no)
+}
+
+stage_lint() {
+    (cd "$REPO" && ansible-lint --profile production --offline)
+}
+
+stage_doc() {
+    local dist="$WORK/dist" installed="$WORK/installed" tarball failures=0
+    (cd "$REPO" && ansible-galaxy collection build --output-path "$dist" .) || return 1
+    tarball="$(find "$dist" -name 'ses_evolution-firewall-*.tar.gz' -print -quit)"
+    [ -n "$tarball" ] || { echo "no tarball in $dist"; return 1; }
+    # --force: the collections path already holds this checkout as a link.
+    # --no-deps: dependencies come from the bootstrap's collections, not Galaxy.
+    ansible-galaxy collection install --force --no-deps --offline -p "$installed" "$tarball" || return 1
+    # The installed copy and its dependencies only: not the link to this checkout.
+    local namespace
+    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+        [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$installed/ansible_collections/"
+    done
+    local root="$installed/ansible_collections/ses_evolution/firewall"
+
+    local type listed names name file dir
+    for type in "${DOC_TYPES[@]}"; do
+        listed="$(ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" -l ses_evolution.firewall --json)" ||
+            { echo "FAIL: ansible-doc -t $type -l ses_evolution.firewall"; failures=$((failures + 1)); continue; }
+        names="$(printf '%s' "$listed" | "$SES_PYTHON" -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')"
+        # Every plugin file must show up under its own name (one plugin per file).
+        dir="$root/plugins/$([ "$type" = module ] && echo modules || echo "$type")"
+        for file in "$dir"/*.py; do
+            [ -e "$file" ] || continue
+            name="$(basename "$file" .py)"
+            [ "$name" = "__init__" ] && continue
+            if ! grep -qx "ses_evolution.firewall.$name" <<<"$names"; then
+                echo "FAIL: plugins/${dir##*/plugins/}/$name.py: ansible-doc -t $type does not list ses_evolution.firewall.$name"
+                failures=$((failures + 1))
+            fi
+        done
+        while IFS= read -r name; do
+            [ -n "$name" ] || continue
+            if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" "$name" >/dev/null; then
+                echo "ok    ansible-doc -t $type $name"
+            else
+                echo "FAIL  ansible-doc -t $type $name"
+                failures=$((failures + 1))
+            fi
+        done <<<"$names"
+    done
+    for dir in "$root"/roles/*/; do
+        [ -d "$dir" ] || continue
+        name="ses_evolution.firewall.$(basename "$dir")"
+        if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t role "$name" >/dev/null; then
+            echo "ok    ansible-doc -t role $name"
+        else
+            echo "FAIL  ansible-doc -t role $name"
+            failures=$((failures + 1))
+        fi
+    done
+    [ "$failures" -eq 0 ]
+}
+
+stage_molecule() {
+    local scenarios=() dir failures=0
+    for dir in "$REPO"/extensions/molecule/*/; do
+        [ -f "$dir/molecule.yml" ] && scenarios+=("$(basename "$dir")")
+    done
+    if [ "${#scenarios[@]}" -eq 0 ]; then
+        echo "no scenarios in extensions/molecule: nothing to run"
+        return 0
+    fi
+    local scenario started rc
+    for scenario in "${scenarios[@]}"; do
+        banner "molecule scenario $scenario"
+        started=$SECONDS
+        (cd "$REPO/extensions" && molecule test -s "$scenario")
+        rc=$?
+        echo "molecule scenario $scenario: $([ "$rc" -eq 0 ] && echo PASS || echo "FAIL (exit $rc)") in $((SECONDS - started))s"
+        [ "$rc" -eq 0 ] || failures=$((failures + 1))
+    done
+    [ "$failures" -eq 0 ]
+}
+
+# ---------------------------------------------------------------- main
+SELECTED=("$@")
+for stage in "${SELECTED[@]}"; do
+    case " ${STAGES[*]} " in
+        *" $stage "*) ;;
+        *) echo "unknown stage '$stage' (stages: ${STAGES[*]})" >&2; exit 2 ;;
+    esac
+done
+
+run_stage bootstrap bash "$REPO/scripts/bootstrap.sh"
+if [ "${#FAILED[@]}" -ne 0 ]; then
+    summary
+    exit 1
+fi
+# shellcheck source=/dev/null
+source "$REPO/.cache/env.sh"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/ses-firewall-test.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+if wanted sanity || wanted units; then
+    prepare_collection_copy
+fi
+
+for stage in "${STAGES[@]}"; do
+    wanted "$stage" && run_stage "$stage" "stage_$stage"
+done
+
+summary
+[ "${#FAILED[@]}" -eq 0 ]
