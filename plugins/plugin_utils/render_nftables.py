@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Matrix rules as an nftables script, and the plan that applies it next to the host's live ruleset.
+
+The collection owns one table (``inet ses_evolution``) in ``standalone`` mode,
+and replaces only that table: ``table X`` / ``delete table X`` / ``table X {...}``
+in one ``nft -f`` transaction is idempotent and atomic on nftables 1.0.6 (no
+``destroy`` needed), and other tables survive.
+
+In ``integrate`` mode the rules live in regular chains of the user's table,
+because nftables cannot jump from one table to another: one rule at the top of
+the user's base chain jumps to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
+    MANAGEMENT_NAME,
+    check_rules,
+    management_peers,
+    rule_changes,
+    split_sections,
+)
+
+__metaclass__ = type
+
+MODES = ("standalone", "integrate")
+FAMILIES = ("inet", "ip", "ip6")
+JUMP_COMMENT = "ses_evolution_jump"
+PROBE_MARKER = "--ses-evolution-probe--"
+FINGERPRINT_PREFIX = "# live fingerprint: "
+HEADER = ("#!/usr/sbin/nft -f\n"
+          "# Managed by the ses_evolution.firewall linux_firewall role: edits are replaced on its next run.\n")
+# IPv6 needs neighbour discovery to reach anything: a drop policy without these breaks IPv6 entirely.
+_ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
+
+
+class NftOptions:
+    """The role's nftables settings, checked once."""
+
+    def __init__(self, mode="standalone", table="ses_evolution", jump_from=None, jump_from_output=None,
+                 filter_outbound=False, allow_icmp=True):
+        problems = []
+        self.mode = mode
+        if mode not in MODES:
+            problems.append("linux_firewall_nftables_mode must be standalone or integrate, got %r" % (mode,))
+        self.table = str(table or "")
+        if not self.table.replace("_", "").isalnum():
+            problems.append("linux_firewall_nftables_table must be letters, digits and _, got %r" % (table,))
+        self.filter_outbound = bool(filter_outbound)
+        self.allow_icmp = bool(allow_icmp)
+        self.jump_input = self.jump_output = None
+        if mode == "integrate":
+            self.jump_input = _chain_spec(jump_from, "linux_firewall_nftables_jump_from", problems, True)
+            if self.filter_outbound:
+                self.jump_output = _chain_spec(jump_from_output, "linux_firewall_nftables_jump_from_output",
+                                               problems, True)
+        if problems:
+            raise SesInputError(problems)
+
+    def our_chains(self):
+        """(family, table, chain) of every chain holding our rules."""
+        if self.mode == "standalone":
+            chains = [("inet", self.table, "input")]
+            if self.filter_outbound:
+                chains.append(("inet", self.table, "output"))
+            return chains
+        chains = [(self.jump_input[0], self.jump_input[1], self.table + "_input")]
+        if self.jump_output:
+            chains.append((self.jump_output[0], self.jump_output[1], self.table + "_output"))
+        return chains
+
+
+def _chain_spec(value, variable, problems, required):
+    parts = str(value or "").split()
+    if len(parts) != 3 or parts[0] not in FAMILIES:
+        if required:
+            problems.append("%s must name a base chain as 'FAMILY TABLE CHAIN' (family inet, ip or ip6), "
+                            "for example 'inet filter input'; got %r" % (variable, value))
+        return None
+    return tuple(parts)
+
+
+def _rule_lines(rule, chain_family, allow_any_family=True):
+    """nft statements for one matrix rule in a chain of ``chain_family``."""
+    lines = []
+    address = "saddr" if rule.direction == "in" else "daddr"
+    for family, cidrs in rule.peers.families():
+        if family == "ipv4" and chain_family == "ip6" or family == "ipv6" and chain_family == "ip":
+            continue
+        match = ""
+        if cidrs:
+            keyword = "ip" if family == "ipv4" else "ip6"
+            value = cidrs[0] if len(cidrs) == 1 else "{ %s }" % ", ".join(cidrs)
+            match = "%s %s %s " % (keyword, address, value)
+        elif not allow_any_family:
+            continue
+        lines.append('%s%s dport %d accept comment "%s"' % (match, rule.protocol, rule.port, rule.name))
+    return lines
+
+
+def _prelude(direction, family, options, management):
+    lines = ['ct state established,related accept comment "ses_established"',
+             ('iifname' if direction == "in" else 'oifname') + ' "lo" accept comment "ses_loopback"']
+    if family in ("inet", "ip6"):
+        lines.append('icmpv6 type { %s } accept comment "ses_icmpv6_nd"' % _ND_TYPES)
+    if options.allow_icmp:
+        if family in ("inet", "ip"):
+            lines.append('icmp type echo-request accept comment "ses_icmp_echo"')
+        if family in ("inet", "ip6"):
+            lines.append('icmpv6 type echo-request accept comment "ses_icmpv6_echo"')
+    if direction == "in" and management is not None:
+        lines.extend(_rule_lines(management, family))
+    return lines
+
+
+def render_nftables(rules, mode="standalone", filter_outbound=False, management_sources=None,
+                    management_port=22, connection_client=None, table="ses_evolution", jump_from=None,
+                    jump_from_output=None, allow_icmp=True, extra_input=None, extra_output=None):
+    """The nft script for ``rules`` (the persistent form; the plan adds what the live ruleset needs).
+
+    ``extra_input`` / ``extra_output`` are raw nft statements appended to our chains, as given.
+    """
+    options = NftOptions(mode, table, jump_from, jump_from_output, filter_outbound, allow_icmp)
+    checked = check_rules(rules)
+    peers = management_peers(management_sources, connection_client)
+    management = None
+    if peers is not None:
+        management = check_rules([{"name": MANAGEMENT_NAME, "direction": "in", "protocol": "tcp",
+                                   "port": management_port, "peers": ["any"]}],
+                                 "linux_firewall_management_port")[0]
+        management.peers = peers
+    chains = []
+    for family, table_name, chain in options.our_chains():
+        direction = "in" if chain.endswith("input") else "out"
+        body = _prelude(direction, family, options, management)
+        for rule in checked:
+            if rule.direction == direction:
+                body.extend(_rule_lines(rule, family))
+        body.extend(str(line).strip() for line in (extra_input if direction == "in" else extra_output) or [])
+        chains.append((family, table_name, chain, body))
+
+    out = [HEADER]
+    if options.mode == "standalone":
+        out.append("table inet %s\ndelete table inet %s\ntable inet %s {" % ((options.table,) * 3))
+        for family, table_name, chain, body in chains:
+            out.append("\tchain %s {" % chain)
+            out.append("\t\ttype filter hook %s priority filter; policy drop;" % chain)
+            out.extend("\t\t" + line for line in body)
+            out.append("\t}")
+        out.append("}")
+    else:
+        for family, table_name, chain, body in chains:
+            out.append("add chain %s %s %s\nflush chain %s %s %s" % ((family, table_name, chain) * 2))
+            out.extend("add rule %s %s %s %s" % (family, table_name, chain, line) for line in body)
+        bases = [options.jump_input] + ([options.jump_output] if options.jump_output else [])
+        for (family, table_name, base), (_f, _t, chain, _b) in zip(bases, chains):
+            # insert = first rule of the base chain: our accepts run before the user's drops.
+            out.append('insert rule %s %s %s jump %s comment "%s"' % (family, table_name, base, chain, JUMP_COMMENT))
+    return "\n".join(out) + "\n"
+
+
+def _ruleset_objects(text):
+    if not text.strip():
+        return []
+    try:
+        return json.loads(text).get("nftables", [])
+    except ValueError as exc:
+        raise SesInputError(["could not read 'nft -j list ruleset' on the host (%s)" % exc])
+
+
+def _has_verdict(expr, verdicts):
+    return any(isinstance(item, dict) and any(key in item for key in verdicts) for item in expr or [])
+
+
+def defeating_chains(objects, options):
+    """Warnings for base chains outside ours that may drop what our rules accept."""
+    hooks = ["input"] + (["output"] if options.filter_outbound else [])
+    exempt = {options.jump_input, options.jump_output}
+    chains, drops = {}, set()
+    for item in objects:
+        chain = item.get("chain")
+        if chain and chain.get("hook") in hooks and chain.get("family") in FAMILIES:
+            chains[(chain["family"], chain["table"], chain["name"])] = chain
+        rule = item.get("rule")
+        if rule and _has_verdict(rule.get("expr"), ("drop", "reject")):
+            drops.add((rule["family"], rule["table"], rule["chain"]))
+    warnings = []
+    for key in sorted(chains):
+        chain = chains[key]
+        if key in exempt or key[:2] == ("inet", options.table):
+            continue
+        reasons = []
+        if chain.get("policy") == "drop":
+            reasons.append("policy drop")
+        if key in drops:
+            reasons.append("drop/reject rules")
+        if not reasons:
+            continue
+        what = "%s %s %s" % key
+        warnings.append(
+            "base chain '%s' (hook %s, priority %s) has %s: an accept in our rules does not override it, so "
+            "SES traffic may still be dropped there. Either run with linux_firewall_nftables_mode: integrate and "
+            "linux_firewall_nftables_jump_from: '%s', or accept the SES ports in that chain yourself."
+            % (what, chain.get("hook"), chain.get("prio"), " and ".join(reasons), what))
+    return warnings
+
+
+def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution", jump_from=None,
+                  jump_from_output=None, filter_outbound=False):
+    """What to do on a host, from its probe output and the desired script.
+
+    The probe prints ``nft -j list ruleset``, the fingerprint of our live
+    objects and the stored copy of the last applied script, separated by
+    PROBE_MARKER lines. The stored copy is the desired script plus the live
+    fingerprint after that apply, so one comparison catches both a new rule set
+    and a live table changed behind our back.
+    """
+    options = NftOptions(mode, table, jump_from, jump_from_output, filter_outbound)
+    sections = split_sections(probe_output, PROBE_MARKER) + ["", ""]
+    objects = _ruleset_objects(sections[0])
+    fingerprint = sections[1].strip() or "none"
+    stored = sections[2].strip("\n")
+    stored = stored + "\n" if stored else ""
+    expected = desired + FINGERPRINT_PREFIX + fingerprint + "\n"
+
+    problems = []
+    chains = dict(((c["family"], c["table"], c["name"]), c) for c in
+                  (item["chain"] for item in objects if "chain" in item))
+    for base, variable in ((options.jump_input, "linux_firewall_nftables_jump_from"),
+                           (options.jump_output, "linux_firewall_nftables_jump_from_output")):
+        if base and "hook" not in chains.get(base, {}):
+            problems.append("%s: the host has no base chain '%s' (nft list chains shows them); create it in "
+                            "/etc/nftables.conf or use linux_firewall_nftables_mode: standalone"
+                            % (variable, " ".join(base)))
+    if problems:
+        raise SesInputError(problems)
+
+    # Remove what an earlier run left in another place (another mode, another jump_from):
+    # old jumps by handle, our chains where they no longer belong, our table in integrate mode.
+    cleanup = []
+    wanted = set(options.our_chains())
+    for item in objects:
+        rule = item.get("rule")
+        if rule and rule.get("comment") == JUMP_COMMENT:
+            cleanup.append("delete rule %s %s %s handle %d" % (rule["family"], rule["table"], rule["chain"],
+                                                               rule["handle"]))
+    for key in sorted(chains):
+        if key[2] in (options.table + "_input", options.table + "_output") and key not in wanted \
+                and key[1] != options.table:
+            cleanup.append("delete chain %s %s %s" % key)
+    if options.mode == "integrate":
+        cleanup.append("table inet %s\ndelete table inet %s" % (options.table, options.table))
+
+    previous = stored.split(FINGERPRINT_PREFIX)[0] if stored else ""
+    added, removed = rule_changes(previous, desired)
+    return {
+        "changed": stored != expected,
+        "drift": bool(stored) and previous == desired and stored != expected,
+        "added": added,
+        "removed": removed,
+        "before": stored,
+        "after": expected,
+        "apply": desired.replace(HEADER, HEADER + "".join(line + "\n" for line in cleanup), 1),
+        "warnings": defeating_chains(objects, options),
+        "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
+    }
