@@ -1,0 +1,319 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Windows Defender Firewall: matrix rules as community.windows.win_firewall_rule parameters, and the plan.
+
+``render_rules`` turns a host's matrix rules into one parameter dict per rule,
+every option passed explicitly (the module compares only the options it is
+given, so an option left out is an option nobody checks).
+
+``plan`` compares those with what the host holds (read in one round trip by
+the role's read_state.ps1, as raw INetFwRule properties) and decides, before
+anything is touched: which rules to create or update, which installer rules to
+adopt or leave, which managed rules to remove, and what makes the run unsafe.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
+
+__metaclass__ = type
+
+RULE_PREFIX = "SES Evolution - "
+RULE_GROUP = "SES Evolution (managed)"
+PROFILES = ("domain", "private", "public")
+INSTALLER_MODES = ("adopt", "leave")
+
+# Inbound rules the SES installer creates (the vendor's "Case of Windows Defender
+# Firewall"). The page prints some names without a space ("EvolutionBackend"),
+# perhaps a typesetting artefact: names are matched with whitespace and case
+# ignored, so both spellings match. Two of them differ only by that space, so
+# a rule is identified by its name *and* its port.
+INSTALLER_RULE_NAMES = (
+    "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)",
+    "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)",
+    "Stormshield Endpoint Security EvolutionBackend (TCP-In)",
+    "Stormshield Endpoint Security EvolutionPublic API (TCP-In)",
+)
+
+# INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL, NET_FW_PROFILE_TYPE2).
+_DIRECTIONS = {1: "in", 2: "out"}
+_PROTOCOLS = {6: "tcp", 17: "udp", 256: "any"}
+_PROFILE_BITS = {"domain": 1, "private": 2, "public": 4}
+_ALL_PROFILES = 0x7FFFFFFF
+
+_LIFECYCLE_TEXT = {
+    "permanent": "permanent (SES 2.6 and 2.7.1)",
+    "legacy": "legacy (SES 2.6 only; removed by cleanup)",
+    "new": "new (SES 2.7.1 and later)",
+    "legacy_agent": "legacy_agent (agents older than 2.7.1; removed through the agents' gate)",
+}
+
+# Uninstall entries that carry an SES Evolution backoffice version. The agent
+# has its own entry on machines that run one; its version says nothing about
+# the backoffice, so it is left out.
+_PRODUCT_RE = re.compile(r"stormshield.*evolution|ses\s+evolution", re.IGNORECASE)
+_AGENT_ONLY_RE = re.compile(r"\bagent\b(?!\s*handler)", re.IGNORECASE)
+
+
+def squash(name):
+    """A rule name compared the way people read it: whitespace and case ignored."""
+    return "".join(str(name).split()).casefold()
+
+
+def rule_name(matrix_rule, prefix=RULE_PREFIX):
+    return prefix + matrix_rule["name"]
+
+
+def remote_scope(peers):
+    """The ``remoteip`` value: the collapsed CIDRs joined by commas, or "any"."""
+    if not peers or "any" in peers:
+        return "any"
+    return ",".join(peers)
+
+
+def description(matrix_rule):
+    return ("%s. Lifecycle: %s. Flow %s (%s %s). Managed by ses_evolution.firewall; do not edit by hand."
+            % (matrix_rule["purpose"], _LIFECYCLE_TEXT.get(matrix_rule["lifecycle"], matrix_rule["lifecycle"]),
+               matrix_rule["flow"], "from" if matrix_rule["direction"] == "in" else "to",
+               matrix_rule["peer_component"]))
+
+
+def check_profiles(profiles):
+    if isinstance(profiles, str):
+        profiles = [item.strip() for item in profiles.split(",")]
+    if not isinstance(profiles, (list, tuple)) or not profiles:
+        raise SesInputError(["windows_firewall_profiles must be a non-empty list of %s, got %r"
+                             % (", ".join(PROFILES), profiles)])
+    bad = [item for item in profiles if item not in PROFILES]
+    if bad:
+        raise SesInputError(["windows_firewall_profiles holds %s; allowed values are %s"
+                             % (", ".join(repr(item) for item in bad), ", ".join(PROFILES))])
+    return [item for item in PROFILES if item in profiles]
+
+
+def render_rule(matrix_rule, profiles=PROFILES, prefix=RULE_PREFIX, group=RULE_GROUP):
+    """One win_firewall_rule parameter dict, every comparable option set."""
+    port = str(int(matrix_rule["port"]))
+    inbound = matrix_rule["direction"] == "in"
+    if matrix_rule["direction"] not in ("in", "out") or matrix_rule["protocol"] not in ("tcp", "udp"):
+        raise SesInputError(["rule %r: direction must be in/out and protocol tcp/udp, got %r/%r"
+                             % (matrix_rule.get("name"), matrix_rule["direction"], matrix_rule["protocol"])])
+    return {
+        "name": rule_name(matrix_rule, prefix),
+        "group": group,
+        "description": description(matrix_rule),
+        "direction": matrix_rule["direction"],
+        "action": "allow",
+        "protocol": matrix_rule["protocol"],
+        "localport": port if inbound else "any",
+        "remoteport": "any" if inbound else port,
+        "localip": "any",
+        "remoteip": remote_scope(matrix_rule["peers"]),
+        "program": "any",
+        "service": "any",
+        "profiles": list(profiles),
+        "enabled": True,
+        "state": "present",
+    }
+
+
+def render_rules(matrix_rules, profiles=PROFILES, filter_outbound=True, prefix=RULE_PREFIX, group=RULE_GROUP):
+    """win_firewall_rule parameters for a host's matrix rules; outbound ones only when outbound is filtered."""
+    profiles = check_profiles(profiles)
+    return [render_rule(rule, profiles, prefix, group) for rule in matrix_rules
+            if filter_outbound or rule["direction"] == "in"]
+
+
+# --- what the host holds --------------------------------------------------------------------
+
+def outbound_filtered(profiles_state, profiles=PROFILES):
+    """True when an enabled profile among ``profiles`` blocks outbound traffic by default.
+
+    ``profiles_state`` is Get-NetFirewallProfile -PolicyStore ActiveStore as
+    [{Name, Enabled, DefaultOutboundAction}] (the effective values, GPO included).
+    """
+    wanted = set(check_profiles(profiles))
+    for profile in profiles_state or []:
+        if str(profile.get("Name", "")).lower() not in wanted:
+            continue
+        if str(profile.get("Enabled", "True")).lower() in ("false", "0"):
+            continue
+        if str(profile.get("DefaultOutboundAction", "")).lower() == "block":
+            return True
+    return False
+
+
+def detected_version(products):
+    """The lowest SES Evolution backoffice version among uninstall entries, as text, or None.
+
+    The lowest, because a host is as migrated as its oldest component.
+    """
+    found = []
+    for product in products or []:
+        name = str(product.get("DisplayName") or "")
+        if not _PRODUCT_RE.search(name) or _AGENT_ONLY_RE.search(name):
+            continue
+        text = str(product.get("DisplayVersion") or "").strip()
+        parsed = parse_version(text)
+        if parsed is not None:
+            found.append((parsed, text))
+    return min(found)[1] if found else None
+
+
+def _existing(raw):
+    """A raw INetFwRule dict (read_state.ps1) in the terms of win_firewall_rule."""
+    return {
+        "name": str(raw.get("Name") or ""),
+        "group": raw.get("Grouping") or "",
+        "direction": _DIRECTIONS.get(int(raw.get("Direction") or 1), "in"),
+        "protocol": _PROTOCOLS.get(int(raw.get("Protocol") or 256), str(raw.get("Protocol"))),
+        "localport": str(raw.get("LocalPorts") or "*"),
+        "remoteip": str(raw.get("RemoteAddresses") or "*"),
+        "enabled": bool(raw.get("Enabled")),
+    }
+
+
+def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, installer_mode="adopt",
+         installer_names=INSTALLER_RULE_NAMES, prefix=RULE_PREFIX, group=RULE_GROUP):
+    """What to apply on one host. Nothing here touches the host; ``errors`` stop the role before any change.
+
+    Returns {present: [params], absent: [names], adopted: [names], skipped: [{name, reason}],
+    expected_counts: {name: rules with that name now}, warnings: [...], errors: [...]}.
+    """
+    if installer_mode not in INSTALLER_MODES:
+        raise SesInputError(["windows_firewall_installer_rules is %r; use adopt or leave" % (installer_mode,)])
+    desired = render_rules(matrix_rules, profiles, filter_outbound, prefix, group)
+    skipped = [{"name": rule_name(rule, prefix), "reason": "outbound rule; outbound traffic is not filtered"}
+               for rule in matrix_rules if not filter_outbound and rule["direction"] == "out"]
+    existing = [_existing(raw) for raw in existing_rules or []]
+    by_name = {}
+    for rule in existing:
+        by_name.setdefault(rule["name"].casefold(), []).append(rule)
+    errors, warnings = [], []
+    installer = {squash(name) for name in installer_names}
+    installer_rules = [rule for rule in existing if squash(rule["name"]) in installer and rule["direction"] == "in"]
+
+    def is_managed(rule):
+        return rule["group"].casefold() == group.casefold() and rule["name"].casefold().startswith(prefix.casefold())
+
+    # win_firewall_rule updates every rule with the task's name and removes by name:
+    # with two rules under one managed name it cannot target the right one.
+    for key, rules in sorted(by_name.items()):
+        if len(rules) > 1 and any(is_managed(rule) for rule in rules):
+            errors.append("%d firewall rules are named %r; the collection manages rules by name and cannot tell "
+                          "them apart. Delete the extra ones (Remove-NetFirewallRule -DisplayName '%s' removes all, "
+                          "the next run recreates one)" % (len(rules), rules[0]["name"], rules[0]["name"]))
+    for params in desired:
+        for rule in by_name.get(params["name"].casefold(), []):
+            if not is_managed(rule):
+                errors.append("the firewall rule %r is not in the group %r, so the collection did not create it "
+                              "and will not take it over; rename or delete it" % (rule["name"], group))
+
+    present, adopted, claimed = [], [], set()
+    for params in desired:
+        covering = [rule for rule in installer_rules
+                    if params["direction"] == "in" and rule["protocol"] == params["protocol"]
+                    and rule["localport"] == params["localport"]]
+        if not covering:
+            present.append(params)
+            continue
+        if installer_mode == "leave":
+            enabled = [rule for rule in covering if rule["enabled"]]
+            if enabled:
+                claimed.update(id(rule) for rule in covering)
+                skipped.append({"name": params["name"], "reason": "installer rule %r already opens %s %s (left as "
+                                "is: its scope is %s, not %s)" % (enabled[0]["name"], params["protocol"].upper(),
+                                                                   params["localport"], enabled[0]["remoteip"],
+                                                                   params["remoteip"])})
+                if enabled[0]["remoteip"] not in ("*", "any"):
+                    continue
+                warnings.append("installer rule %r opens %s %s to any address (windows_firewall_installer_rules: "
+                                "leave); the matrix scope would be %s"
+                                % (enabled[0]["name"], params["protocol"].upper(), params["localport"],
+                                   params["remoteip"]))
+            else:
+                present.append(params)
+            continue
+        for rule in covering:
+            claimed.add(id(rule))
+            # Protocol and port already match (that is how the rule was found), and
+            # leaving them out keeps same-name installer rules on different ports
+            # consistent: win_firewall_rule gives every rule of that name these options.
+            adopted.append({"name": rule["name"], "direction": "in", "action": "allow",
+                            "remoteip": params["remoteip"], "profiles": params["profiles"],
+                            "enabled": True, "state": "present"})
+        skipped.append({"name": params["name"], "reason": "installer rule %s adopted instead"
+                        % ", ".join(repr(rule["name"]) for rule in covering)})
+
+    # Adopting goes by name too: every installer rule sharing that name gets the same settings.
+    adopt_by_name = {}
+    for params in adopted:
+        adopt_by_name.setdefault(params["name"].casefold(), []).append(params)
+    unique_adopted = []
+    for key, same in adopt_by_name.items():
+        named = by_name.get(key, [])
+        if len(named) > len(same) or any(other != same[0] for other in same[1:]):
+            errors.append("%d firewall rules are named %r and they need different settings (another scope, or a "
+                          "port outside this host's matrix); win_firewall_rule would give them all the same. Rename "
+                          "them, or set windows_firewall_installer_rules: leave" % (len(named), same[0]["name"]))
+        unique_adopted.append(same[0])
+    for rule in installer_rules:
+        if id(rule) not in claimed:
+            warnings.append("installer rule %r (%s %s, scope %s) matches no rule of this host's matrix; left as is "
+                            "(the collection never deletes a rule it did not create)"
+                            % (rule["name"], rule["protocol"].upper(), rule["localport"], rule["remoteip"]))
+
+    wanted = {params["name"].casefold() for params in present}
+    absent = sorted({rule["name"] for rule in existing if is_managed(rule) and rule["name"].casefold() not in wanted},
+                    key=str.casefold)
+    names = [params["name"] for params in present + unique_adopted] + absent
+    return {
+        "present": present + unique_adopted,
+        "absent": absent,
+        "adopted": [params["name"] for params in unique_adopted],
+        "skipped": skipped,
+        "expected_counts": {name: len(by_name.get(name.casefold(), [])) for name in names},
+        "warnings": warnings,
+        "errors": errors,
+    }
+
+
+def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None):
+    """Facts from read_state.ps1: the outbound decision and the SES version, each with its source."""
+    read_result = read_result or {}
+    detected = detected_version(read_result.get("products"))
+    if filter_outbound in ("auto", None):
+        outbound = outbound_filtered(read_result.get("profiles"), profiles)
+        outbound_source = "detected"
+    else:
+        outbound = _as_bool(filter_outbound)
+        outbound_source = "setting"
+    if detected is not None:
+        version, version_source = detected, "registry"
+    elif parse_version(inventory_version) is not None:
+        version, version_source = str(inventory_version), "inventory"
+    else:
+        version, version_source = None, "unknown"
+    return {"filter_outbound": outbound, "filter_outbound_source": outbound_source,
+            "detected_version": detected, "version": version, "version_source": version_source}
+
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise SesInputError(["windows_firewall_filter_outbound is %r; use auto, true or false" % (value,)])
+
+
+def is_migrated(version, target_version):
+    """A host counts as migrated only when its version is known and at least the target."""
+    parsed, target = parse_version(version), parse_version(target_version)
+    return parsed is not None and target is not None and parsed >= target

@@ -1,0 +1,64 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TEST SIMULATOR of community.windows.win_firewall_rule (3.1.0): never ships, never runs on a real host.
+
+Same options, same matching, same comparison as the PowerShell module (see
+ses_sim.windows firewall_store); the rules live in the simulated host's JSON
+store. Unlike the real (legacy-argument) module, an unknown option fails, so a
+misspelt option shows up in the tests instead of being ignored on Windows.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import ComError, HostStore, apply_rule
+
+__metaclass__ = type
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "description": {"type": "str"},
+    "direction": {"type": "str", "choices": ["in", "out"]},
+    "action": {"type": "str", "choices": ["allow", "block"]},
+    "program": {"type": "str"},
+    "group": {"type": "str"},
+    "service": {"type": "str"},
+    "enabled": {"type": "bool", "aliases": ["enable"]},
+    "profiles": {"type": "list", "elements": "str", "aliases": ["profile"]},
+    "localip": {"type": "str"},
+    "remoteip": {"type": "str"},
+    "localport": {"type": "str"},
+    "remoteport": {"type": "str"},
+    "protocol": {"type": "str"},
+    "interfacetypes": {"type": "list", "elements": "str"},
+    "edge": {"type": "str", "choices": ["no", "yes", "deferapp", "deferuser"]},
+    "security": {"type": "str", "choices": ["notrequired", "authnoencap", "authenticate", "authdynenc", "authenc"]},
+    "icmp_type_code": {"type": "list", "elements": "str"},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    options = dict(module.params)
+    if options["icmp_type_code"] is not None:
+        options["icmp_type_code"] = ",".join(options["icmp_type_code"])
+    try:
+        with HostStore() as store:
+            store.log_call("community.windows.win_firewall_rule", module.check_mode)
+            changed, msg, diff = apply_rule(store.data["rules"], options, module.check_mode)
+            if changed and not module.check_mode:
+                store.save()
+    except (ComError, RuntimeError) as exc:
+        module.fail_json(msg=str(exc))
+    result = {"changed": changed, "msg": msg}
+    if module._diff:
+        result["diff"] = {"prepared": diff}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

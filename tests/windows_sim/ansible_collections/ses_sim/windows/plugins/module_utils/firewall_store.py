@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A simulated Windows Defender Firewall for tests: one JSON store per host, INetFwRule semantics.
+
+Test-only. It models what community.windows.win_firewall_rule (3.1.0) does
+through the HNetCfg.FwPolicy2 COM object, line by line of its PowerShell:
+
+- a new HNetCfg.FWRule starts with Direction 1 (in), Action 1 (allow),
+  Protocol 256 (any), Profiles 0x7FFFFFFF (all), addresses "*", Enabled False;
+  ports exist only once Protocol is TCP or UDP (then "*"), and setting ports on
+  any other protocol fails as COM does;
+- addresses are stored normalised (IPv4 as address/mask, as INetFwRule reports
+  them), so the module's comparison sees what it sees on Windows;
+- rules are found by name with PowerShell's -eq (case-insensitive); every rule
+  with that name is compared and updated; removal is by name;
+- only the options a task passes are compared ($null means "not passed");
+  string comparison is case-insensitive (-ne), address lists are compared as
+  sets (the module's Compare-Object), the "any" value of an option leaves the
+  COM default in place;
+- check mode computes ``changed`` and writes nothing.
+
+The store also holds the firewall profiles (Get-NetFirewallProfile
+-PolicyStore ActiveStore) and the uninstall registry entries, for the read
+script. Each host's store is the file ``store.json`` in the folder named by
+WINDOWS_SIM_HOST_DIR, set by the host's interpreter wrapper; every simulated
+module call is appended to ``calls.jsonl`` there, to count round trips.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import ipaddress
+import json
+import os
+import time
+
+__metaclass__ = type
+
+ALL_PROFILES = 0x7FFFFFFF
+PROFILE_BITS = {"domain": 1, "private": 2, "public": 4}
+DIRECTIONS = {"in": 1, "out": 2}
+ACTIONS = {"block": 0, "allow": 1}
+# Order of the module's $fwPropertiesToCompare and the option that feeds each property.
+COMPARED = (
+    ("Description", "description"), ("Direction", "direction"), ("Action", "action"),
+    ("ApplicationName", "program"), ("Grouping", "group"), ("ServiceName", "service"),
+    ("Enabled", "enabled"), ("Profiles", "profiles"), ("LocalAddresses", "localip"),
+    ("RemoteAddresses", "remoteip"), ("LocalPorts", "localport"), ("RemotePorts", "remoteport"),
+    ("Protocol", "protocol"), ("InterfaceTypes", "interfacetypes"), ("EdgeTraversalOptions", "edge"),
+    ("SecureFlags", "security"), ("IcmpTypesAndCodes", "icmp_type_code"),
+)
+ADDRESS_KEYWORDS = ("*", "localsubnet", "dns", "dhcp", "wins", "defaultgateway", "intranet", "internet",
+                    "intranetremoteaccess", "playtodevice")
+PORT_KEYWORDS = ("*", "rpc", "rpc-epmap", "iphttps", "teredo", "ply2disc", "mdns")
+
+
+class ComError(Exception):
+    """What a COM setter throws (the module turns it into a failure)."""
+
+
+def new_rule():
+    """The properties of a fresh HNetCfg.FWRule."""
+    return {
+        "Name": None, "Description": None, "ApplicationName": None, "ServiceName": None,
+        "Protocol": 256, "LocalPorts": None, "RemotePorts": None,
+        "LocalAddresses": "*", "RemoteAddresses": "*", "IcmpTypesAndCodes": None,
+        "Direction": 1, "InterfaceTypes": "All", "Enabled": False, "Grouping": None,
+        "Profiles": ALL_PROFILES, "Action": 1, "EdgeTraversalOptions": 0, "SecureFlags": 0,
+    }
+
+
+def normalise_addresses(value):
+    """INetFwRule.*Addresses setter: IPv4 as address/mask, IPv6 compressed, keywords and ranges kept."""
+    out = []
+    for token in str(value).split(","):
+        token = token.strip()
+        if not token:
+            raise ComError("The parameter is incorrect. (address list %r)" % (value,))
+        if token.lower() in ADDRESS_KEYWORDS:
+            out.append("*" if token == "*" else token)
+            continue
+        if "-" in token:
+            low, high = (ipaddress.ip_address(part.strip()) for part in token.split("-", 1))
+            out.append("%s-%s" % (low, high))
+            continue
+        try:
+            network = ipaddress.ip_network(token, strict=True)
+        except ValueError as exc:
+            raise ComError("The parameter is incorrect. (address %r: %s)" % (token, exc)) from exc
+        if network.version == 4:
+            out.append("%s/%s" % (network.network_address, network.netmask))
+        else:
+            out.append(str(network.network_address) if network.prefixlen == 128 else str(network))
+    if "*" in out and len(out) > 1:
+        raise ComError("The parameter is incorrect. (\"*\" cannot be combined with addresses)")
+    return ",".join(out)
+
+
+def normalise_ports(value, protocol):
+    if protocol not in (6, 17):
+        raise ComError("Value does not fall within the expected range. (ports need protocol TCP or UDP)")
+    out = []
+    for token in str(value).split(","):
+        token = token.strip()
+        if token.lower() in PORT_KEYWORDS:
+            out.append(token)
+            continue
+        bounds = token.split("-", 1)
+        if not all(part.isdigit() and 0 <= int(part) <= 65535 for part in bounds):
+            raise ComError("The parameter is incorrect. (port %r)" % (token,))
+        out.append(token)
+    return ",".join(out)
+
+
+def set_property(rule, prop, value):
+    """A COM property set: validation and normalisation as INetFwRule applies them."""
+    if prop == "Protocol":
+        rule["Protocol"] = value
+        if value in (6, 17):
+            rule["LocalPorts"] = rule["LocalPorts"] or "*"
+            rule["RemotePorts"] = rule["RemotePorts"] or "*"
+        else:
+            rule["LocalPorts"] = rule["RemotePorts"] = None
+    elif prop in ("LocalPorts", "RemotePorts"):
+        rule[prop] = normalise_ports(value, rule["Protocol"])
+    elif prop in ("LocalAddresses", "RemoteAddresses"):
+        rule[prop] = normalise_addresses(value)
+    else:
+        rule[prop] = value
+
+
+def protocol_number(protocol):
+    """The module's ConvertTo-ProtocolType."""
+    text = str(protocol)
+    if text.lstrip("-").isdigit():
+        return int(text)
+    lowered = text.lower()
+    if lowered == "tcp":
+        return 6
+    if lowered == "udp":
+        return 17
+    if lowered.startswith("icmpv4"):
+        return 1
+    if lowered.startswith("icmpv6"):
+        return 58
+    raise ComError("Unknown protocol '%s'." % protocol)
+
+
+def profiles_number(profiles):
+    """The module's ConvertTo-Profile: sum of the unique profile bits, all three = 0x7FFFFFFF."""
+    total = 0
+    for item in dict.fromkeys(profiles):
+        if item not in PROFILE_BITS:
+            raise ComError("Unknown profile '%s'." % item)
+        total += PROFILE_BITS[item]
+    return ALL_PROFILES if total == 7 else total
+
+
+def rule_from_options(options):
+    """The module's $new_rule: a fresh FWRule with the passed options set, in the module's order."""
+    rule = new_rule()
+    if options.get("name"):
+        rule["Name"] = options["name"]
+    # COM's default is disabled; the module enables unless told otherwise.
+    rule["Enabled"] = True if options.get("enabled") is None else options["enabled"]
+    if options.get("description") is not None:
+        rule["Description"] = options["description"]
+    if options.get("group") is not None:
+        rule["Grouping"] = options["group"]
+    if options.get("program") not in (None, "any"):
+        rule["ApplicationName"] = os.path.expandvars(options["program"])
+    if options.get("service") not in (None, "any"):
+        rule["ServiceName"] = options["service"]
+    if options.get("protocol") not in (None, "any"):
+        set_property(rule, "Protocol", protocol_number(options["protocol"]))
+    for option, prop in (("localport", "LocalPorts"), ("remoteport", "RemotePorts"),
+                         ("localip", "LocalAddresses"), ("remoteip", "RemoteAddresses")):
+        if options.get(option) not in (None, "any"):
+            set_property(rule, prop, options[option])
+    if options.get("icmp_type_code") not in (None, "any"):
+        rule["IcmpTypesAndCodes"] = options["icmp_type_code"]
+    if options.get("direction") is not None:
+        rule["Direction"] = DIRECTIONS[options["direction"]]
+    if options.get("action") is not None:
+        rule["Action"] = ACTIONS[options["action"]]
+    if options.get("profiles") is not None:
+        rule["Profiles"] = profiles_number(options["profiles"])
+    return rule
+
+
+def _differs(prop, existing, wanted):
+    """PowerShell's ``$existing -ne $wanted``, with the module's set comparison for addresses."""
+    if isinstance(existing, str) and isinstance(wanted, str):
+        if existing.casefold() == wanted.casefold():
+            return False
+    elif existing == wanted and type(existing) is type(wanted):
+        return False
+    if prop.endswith("Addresses"):
+        left = sorted(part.casefold() for part in str(existing or "").split(","))
+        right = sorted(part.casefold() for part in str(wanted or "").split(","))
+        return left != right
+    return True
+
+
+def find(rules, name):
+    return [rule for rule in rules if rule["Name"] is not None and rule["Name"].casefold() == str(name).casefold()]
+
+
+def apply_rule(rules, options, check_mode):
+    """win_firewall_rule's main block on ``rules`` (the host's list, changed in place unless check_mode).
+
+    Returns (changed, msg, diff_text).
+    """
+    name, group = options.get("name"), options.get("group")
+    if not name and not group:
+        raise ComError("Either name or group must be specified")
+    existing = find(rules, name) if name else [r for r in rules if (r["Grouping"] or "") == group]
+    wanted = rule_from_options(options)
+    diff = []
+    if options.get("state", "present") == "absent":
+        if not existing:
+            return False, ("Firewall rule '%s' does not exist." % name if name
+                           else "No firewall rules in group '%s' exist." % group), ""
+        for rule in existing:
+            diff.append("-[%s]" % rule["Name"])
+            diff.extend("-%s='%s'" % (prop, rule[prop]) for prop, _option in COMPARED)
+            if not check_mode:
+                rules.remove(rule)
+        return True, "Firewall rule(s) '%s' removed." % "', '".join(r["Name"] for r in existing), "\n".join(diff)
+    if not existing and name:
+        diff.append("+[%s]" % wanted["Name"])
+        diff.extend("+%s='%s'" % (prop, wanted[prop]) for prop, _option in COMPARED)
+        if not check_mode:
+            rules.append(wanted)
+        return True, "Firewall rule '%s' created." % name, "\n".join(diff)
+    changed_names, unchanged_names = [], []
+    for rule in existing:
+        diff.append("[%s]" % rule["Name"])
+        changed = False
+        for prop, option in COMPARED:
+            if options.get(option) is None or not _differs(prop, rule[prop], wanted[prop]):
+                continue
+            diff.append("-%s='%s'" % (prop, rule[prop]))
+            diff.append("+%s='%s'" % (prop, wanted[prop]))
+            if not check_mode:
+                # Same order as the module: ports before protocol, so ports on a
+                # rule whose protocol is still "any" fail as they do on Windows.
+                set_property(rule, prop, wanted[prop])
+            changed = True
+        (changed_names if changed else unchanged_names).append(rule["Name"])
+    return (bool(changed_names), "Firewall rule(s) changed '%s' - unchanged '%s'"
+            % ("', '".join(changed_names), "', '".join(unchanged_names)), "\n".join(diff))
+
+
+class HostStore:
+    """The host's store.json, locked while a module works on it."""
+
+    def __init__(self, host_dir=None):
+        host_dir = host_dir or os.environ.get("WINDOWS_SIM_HOST_DIR")
+        if not host_dir or not os.path.isdir(host_dir):
+            raise RuntimeError("WINDOWS_SIM_HOST_DIR is not set to a simulated host's folder: this module is the "
+                               "test simulator of a Windows module and runs only through the interpreter wrapper "
+                               "that tests/windows_sim/winsim.py makes")
+        self.host_dir = host_dir
+        self.path = os.path.join(host_dir, "store.json")
+        self._lock = None
+        self.data = None
+
+    def __enter__(self):
+        self._lock = open(self.path + ".lock", "w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        with open(self.path) as handle:
+            self.data = json.load(handle)
+        return self
+
+    def save(self):
+        temporary = self.path + ".tmp"
+        with open(temporary, "w") as handle:
+            json.dump(self.data, handle, indent=1, sort_keys=True)
+        os.replace(temporary, self.path)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+        return False
+
+    def log_call(self, module, check_mode, items=1):
+        with open(os.path.join(self.host_dir, "calls.jsonl"), "a") as handle:
+            handle.write(json.dumps({"module": module, "check_mode": bool(check_mode), "time": time.time(),
+                                     "items": items}) + "\n")
+
+
+def squash(name):
+    return "".join(str(name).split()).casefold()
+
+
+def read_state(data, group, prefix, installer_names):
+    """What the role's read_state.ps1 returns, from the store."""
+    installer = {squash(name) for name in installer_names or []}
+    keys = ("Name", "Grouping", "Description", "Direction", "Action", "Protocol", "LocalPorts", "RemotePorts",
+            "LocalAddresses", "RemoteAddresses", "Enabled", "Profiles")
+    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
+             if (rule.get("Grouping") or "").casefold() == group.casefold()
+             or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
+             or squash(rule.get("Name") or "") in installer]
+    return {"rules": rules, "profiles": data.get("profiles", []), "products": data.get("products", [])}
