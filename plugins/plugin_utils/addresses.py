@@ -18,9 +18,20 @@ def parse_host_address(value):
     if not isinstance(value, str):
         return None
     try:
-        return ipaddress.ip_address(value.strip())
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    # An IPv6 zone ("fe80::1%eth0") is local to one machine: no firewall rule can carry it.
+    if getattr(address, "scope_id", None):
+        return None
+    return address
+
+
+def describe_zone(value):
+    """Why a text holding an IPv6 zone is refused ("" when it holds none)."""
+    if isinstance(value, str) and "%" in value:
+        return " (it carries an IPv6 zone, %s, which firewall rules cannot use: drop it)" % value[value.index("%"):]
+    return ""
 
 
 def parse_networks(value, where, variable, problems):
@@ -40,7 +51,11 @@ def parse_networks(value, where, variable, problems):
         if text.lower() == ANY:
             return None
         try:
-            networks.append(ipaddress.ip_network(text, strict=True))
+            network = ipaddress.ip_network(text, strict=True)
+            if getattr(network.network_address, "scope_id", None):
+                raise ValueError("its IPv6 zone %s cannot scope a firewall rule"
+                                 % text[text.index("%"):].split("/")[0])
+            networks.append(network)
         except ValueError as exc:
             fix = _suggest_network(text)
             problems.add("%s: %s holds %r, which is not a CIDR (%s)%s"
@@ -49,6 +64,8 @@ def parse_networks(value, where, variable, problems):
 
 
 def _suggest_network(text):
+    if "%" in text:
+        return "; write it without the zone, as in 2001:db8::/64"
     try:
         return "; did you mean %s?" % ipaddress.ip_network(text, strict=False)
     except ValueError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
-    host_network, parse_host_address, parse_networks, parse_ports)
+    describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import (
     describe_bad_version, parse_version)
@@ -150,22 +150,25 @@ def _build_host(name, components, variables, names, problems):
     raw_address, source = _address_of(name, variables)
     address = parse_host_address(raw_address)
     if address is None:
-        problems.add("%s: its address %r (from %s) is not an IPv4 or IPv6 address; set ses_address to the "
-                     "host's IP address" % (where, raw_address, source))
-        return None
+        problems.add("%s: its address %r (from %s) is not an IPv4 or IPv6 address%s; set ses_address to the "
+                     "host's IP address" % (where, raw_address, source, describe_zone(raw_address)))
 
+    # A bad address does not stop the other checks: the user sees every problem in one run.
     version_value = variables.get("ses_version")
     version = None
     if version_value not in (None, ""):
         version = parse_version(version_value)
         if version is None:
             problems.add(describe_bad_version(version_value, where, "ses_version"))
-    host = Host(name, components, address, version,
-                None if version_value in (None, "") else str(version_value))
-
+    settings = {}
     for component in components:
         for variable in COMPONENT_VARIABLES.get(component, ()):
-            _parse_setting(host, variable, variables.get(variable), where, problems)
+            _parse_setting(settings, variable, variables.get(variable), where, problems)
+    if address is None:
+        return None
+    host = Host(name, components, address, version,
+                None if version_value in (None, "") else str(version_value))
+    host.settings = settings
     return host
 
 
@@ -177,14 +180,14 @@ def _address_of(name, variables):
     return name, "the inventory name"
 
 
-def _parse_setting(host, variable, value, where, problems):
+def _parse_setting(settings, variable, value, where, problems):
     key = variable[len("ses_"):]
-    if key in host.settings:
+    if key in settings:
         return
     if variable.endswith("_ports"):
         # None keeps the port table's defaults for that flow.
-        host.settings[key] = None if value is None else parse_ports(value, where, variable, problems)
+        settings[key] = None if value is None else parse_ports(value, where, variable, problems)
     elif value is None and variable in ("ses_public_api_clients", "ses_update_server"):
-        host.settings[key] = None  # the vendor default: any client / the internet
+        settings[key] = None  # the vendor default: any client / the internet
     else:
-        host.settings[key] = parse_networks([] if value is None else value, where, variable, problems)
+        settings[key] = parse_networks([] if value is None else value, where, variable, problems)
