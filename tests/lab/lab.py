@@ -229,12 +229,14 @@ def write_glue(lab, directory):
             "ansible_python_interpreter": wrapper,
             "ses_lab_namespace": host["namespace"],
             "ses_verify_udp_receipts": [host["udp_receipts"]],
-            # All namespaces share one filesystem: each host keeps its own persistence files.
+            # All namespaces share one filesystem: each host keeps its own persistence files,
+            # and no boot service of the machine is touched.
+            "linux_firewall_nftables_file": os.path.join(files, "nftables.d", "ses_evolution.nft"),
             "linux_firewall_nftables_conf": os.path.join(files, "nftables.conf"),
-            "linux_firewall_nftables_include_dir": os.path.join(files, "nftables.d"),
-            "linux_firewall_iptables_rules_v4": os.path.join(files, "rules.v4"),
-            "linux_firewall_iptables_rules_v6": os.path.join(files, "rules.v6"),
+            "linux_firewall_iptables_rules_v4": os.path.join(files, "iptables", "rules.v4"),
+            "linux_firewall_iptables_rules_v6": os.path.join(files, "iptables", "rules.v6"),
             "linux_firewall_state_dir": os.path.join(files, "state"),
+            "linux_firewall_enable_service": False,
         }
         lines.append("    %s:" % name)
         lines.extend("      %s: %s" % (key, json.dumps(value)) for key, value in host_vars.items())
