@@ -29,6 +29,67 @@ def backoffice_hosts(matrix):
                   if set(host["components"]) & set(ses_catalog.BACKOFFICE_COMPONENTS))
 
 
+WINDOWS_CONNECTIONS = ("winrm", "psrp")
+
+
+def platform_of(variables):
+    """``linux`` or ``windows``: ``ses_platform``, else windows for WinRM/PSRP connections."""
+    platform = variables.get("ses_platform")
+    if platform in ("linux", "windows"):
+        return platform
+    return "windows" if variables.get("ansible_connection") in WINDOWS_CONNECTIONS else "linux"
+
+
+def is_managed(variables):
+    """False only for hosts marked ``ses_firewall_managed: false``."""
+    value = variables.get("ses_firewall_managed", True)
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "off", "0")
+    return bool(value)
+
+
+def _short(message):
+    """The first line of an error, without Ansible's generic prefix."""
+    text = str(message or "").strip().splitlines()[0] if message else ""
+    return text[len("Task failed: "):] if text.startswith("Task failed: ") else text
+
+
+def detections_from_probes(items, versions_key="ses_detected_versions"):
+    """Per-host detections out of the results of the gate's probe tasks (one item per host).
+
+    Each item is a loop result of a task delegated to the host: ``item`` is the
+    host name; ``unreachable`` or ``failed`` make the host blocking; a
+    ``versions_key`` entry (or ``ansible_facts[versions_key]``) carries what the
+    platform detected, as ``{component: version}`` or one version for the host.
+    Skipped items (the other platform's probe) are ignored; a host probed by
+    several tasks is reachable only if every probe reached it.
+    """
+    detections = {}
+    for item in items:
+        if not isinstance(item, dict) or item.get("skipped"):
+            continue
+        host = item.get(item.get("ansible_loop_var") or "item")
+        if not isinstance(host, str):
+            continue
+        entry = detections.setdefault(host, {"reachable": True, "error": None, "versions": None, "source": None})
+        if item.get("unreachable"):
+            entry["reachable"] = False
+            entry["error"] = _short(item.get("msg")) or "unreachable"
+        elif item.get("failed"):
+            entry["reachable"] = False
+            entry["error"] = "the check failed: %s" % (_short(item.get("msg")) or "no message")
+        versions = item.get(versions_key)
+        if versions is None:
+            versions = (item.get("ansible_facts") or {}).get(versions_key)
+        if isinstance(versions, dict) and "versions" in versions:
+            entry["source"] = versions.get("source")
+            versions = versions["versions"]
+        if versions not in (None, {}, ""):
+            entry["versions"] = versions
+            entry["source"] = entry["source"] or "detected on the host"
+    return detections
+
+
 def _component_versions(name, host, detection):
     """{component: (version text or None, source)} for the host's backoffice components."""
     detected = (detection or {}).get("versions") or {}
@@ -48,12 +109,13 @@ def _component_versions(name, host, detection):
     return result
 
 
-def backoffice_verdict(matrix, detections, target_version=None):
+def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
     """Combine inventory and detected versions into the backoffice verdict.
 
     ``detections`` maps host names to ``{"reachable": bool, "error": str, "versions":
     {component: version} or one version, "source": str}``. A backoffice host missing
-    from it was not checked, and blocks.
+    from it was not checked, and blocks, unless it is in ``unmanaged`` (hosts marked
+    ``ses_firewall_managed: false``, which Ansible may not reach): their ``ses_version`` decides.
     """
     target_text = str(target_version or matrix["target_version"])
     target = parse_version(target_text)
@@ -63,7 +125,9 @@ def backoffice_verdict(matrix, detections, target_version=None):
         detection = detections.get(name)
         row = {"host": name, "components": [c for c in host["components"] if c in ses_catalog.BACKOFFICE_COMPONENTS],
                "inventory_version": host.get("version"), "versions": {}, "reasons": []}
-        if detection is None:
+        if detection is None and name in unmanaged:
+            row["note"] = "ses_firewall_managed is false: not contacted, ses_version decides"
+        elif detection is None:
             row["reasons"].append("not checked: the gate did not reach this host")
         elif not detection.get("reachable", False):
             row["reasons"].append("unreachable: %s" % (detection.get("error") or "no answer"))
@@ -92,6 +156,8 @@ def backoffice_table(rows, target_text):
         reports = ", ".join("%s %s (%s)" % (component, info["version"] or "unknown", info["source"])
                             for component, info in row["versions"].items())
         verdict = "ready" if row["ready"] else "BLOCKS: " + "; ".join(row["reasons"])
+        if row.get("note"):
+            verdict += " (%s)" % row["note"]
         body.append((row["host"], "+".join(row["components"]), reports or "-", verdict))
     widths = [max(len(line[i]) for line in [header] + body) for i in range(3)]
     lines = ["Backoffice at %s or later (every backend, agent handler and console of the inventory):" % target_text]

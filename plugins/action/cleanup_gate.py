@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin: the cleanup gates and plan (logic in plugin_utils/cleanup_gate.py)."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.ses_evolution.firewall.plugins.action.port_matrix import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.modules import cleanup_gate as cleanup_gate_doc
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import cleanup_gate
+
+__metaclass__ = type
+
+ARGUMENT_SPEC = argument_spec_from_doc(cleanup_gate_doc.DOCUMENTATION)
+
+
+def _probe_items(probes):
+    """Loop items of every registered probe result (a result without a loop counts as one item)."""
+    items = []
+    for probe in probes:
+        if isinstance(probe, dict) and isinstance(probe.get("results"), list):
+            items.extend(probe["results"])
+        elif isinstance(probe, dict):
+            items.append(probe)
+    return items
+
+
+class ActionModule(ActionBase):
+    """Returns the fact ses_cleanup_gate; a closed gate is data, not a failure (the playbook stops on it)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp  # no remote files
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        matrix = plain(args["matrix"])
+        if not isinstance(matrix.get("hosts"), dict) or matrix.get("phase") != "cleanup":
+            result.update(failed=True, changed=False,
+                          msg="cleanup_gate: matrix must be the port matrix of phase cleanup (ses_port_matrix "
+                              "from ses_evolution.firewall.port_matrix with phase: cleanup); got phase %r"
+                              % matrix.get("phase"))
+            return result
+
+        hostvars = task_vars.get("hostvars") or {}
+        unmanaged = set()
+        for name in cleanup_gate.backoffice_hosts(matrix):
+            variables = hostvars[name] if name in hostvars else {}
+            value = variables.get("ses_firewall_managed", True)
+            if not cleanup_gate.is_managed({"ses_firewall_managed": plain(self._templar.template(value))}):
+                unmanaged.add(name)
+
+        detections = cleanup_gate.detections_from_probes(_probe_items(plain(args["probes"])))
+        backoffice = cleanup_gate.backoffice_verdict(matrix, detections, plain(args.get("target_version")),
+                                                     unmanaged)
+        agent_export = plain(args.get("agent_export"))
+        if agent_export is not None and (agent_export.get("failed") or "agents" not in agent_export):
+            result.update(failed=True, changed=False,
+                          msg="cleanup_gate: agent_export is not a successful result of "
+                              "ses_evolution.firewall.agent_export: %s" % agent_export.get("msg", "no agents"))
+            return result
+        agents = cleanup_gate.agents_verdict(matrix, args["agents"], agent_export)
+        plan = cleanup_gate.cleanup_plan(matrix, agents)
+        result["changed"] = False
+        result["ansible_facts"] = {"ses_cleanup_gate": {
+            "ready": backoffice["ready"],
+            "blocking_hosts": backoffice["blocking_hosts"],
+            "backoffice": backoffice,
+            "agents": agents,
+            "agents_table": cleanup_gate.agents_table(agents),
+            "plan": plan,
+            "dry_run": cleanup_gate.plan_lines(plan),
+            "rules_to_remove": sum(len(entry["removed"]) for entry in plan.values()),
+        }}
+        return result

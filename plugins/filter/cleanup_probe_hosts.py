@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filter cleanup_probe_hosts: the backoffice hosts the cleanup gate must contact, per platform."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
+    backoffice_hosts, is_managed, platform_of)
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+name: cleanup_probe_hosts
+short_description: The SES backoffice hosts the cleanup gate contacts, for one platform
+version_added: 1.0.0
+description:
+  - Lists the backends, agent handlers and consoles of the port matrix (every one of the inventory, since the
+    matrix ignores C(--limit)) that run on O(platform) and are managed (C(ses_firewall_managed) is not false).
+  - A host's platform is C(ses_platform), else C(windows) when C(ansible_connection) is C(winrm) or C(psrp),
+    else C(linux).
+author:
+  - ses_evolution.firewall contributors
+options:
+  _input:
+    description: The port matrix, the fact C(ses_port_matrix).
+    type: dict
+    required: true
+  hostvars:
+    description: Ansible's C(hostvars).
+    type: dict
+    required: true
+  platform:
+    description: The platform to list.
+    type: str
+    choices: [linux, windows]
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Reach every Linux backoffice host of the inventory
+  ansible.builtin.ping:
+  delegate_to: "{{ item }}"
+  loop: "{{ ses_port_matrix | ses_evolution.firewall.cleanup_probe_hosts(hostvars, 'linux') }}"
+  # loops over e.g. ["ah2", "bo1", "con1"]
+"""
+
+RETURN = r"""
+_value:
+  description: Host names, sorted.
+  type: list
+  elements: str
+"""
+
+_READ = ("ses_platform", "ansible_connection", "ses_firewall_managed")
+
+
+def cleanup_probe_hosts(matrix, hostvars, platform):
+    """Managed backoffice hosts of ``matrix`` whose platform is ``platform``."""
+    if platform not in ("linux", "windows"):
+        raise AnsibleFilterError("cleanup_probe_hosts: platform must be linux or windows, got %r" % (platform,))
+    if not hasattr(matrix, "get") or "hosts" not in matrix:
+        raise AnsibleFilterError("cleanup_probe_hosts: the input must be the port matrix (ses_port_matrix)")
+    names = []
+    for name in backoffice_hosts(matrix):
+        source = hostvars[name] if name in hostvars else {}
+        variables = {key: source.get(key) for key in _READ if source.get(key) is not None}
+        if is_managed(variables) and platform_of(variables) == platform:
+            names.append(name)
+    return names
+
+
+class FilterModule:
+    """The cleanup_probe_hosts filter."""
+
+    def filters(self):
+        return {"cleanup_probe_hosts": cleanup_probe_hosts}

@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of the cleanup_gate action plugin (the code is in plugins/action/cleanup_gate.py)."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: cleanup_gate
+short_description: Decide whether the legacy SES Evolution firewall rules may be removed, and plan the removal
+version_added: 1.0.0
+description:
+  - The vendor keeps the old and the new rules until every backend, agent handler and console runs the new
+    release. This plugin combines, for every such host of the inventory (whatever C(--limit) says), the
+    version in the inventory (C(ses_version)) with what the gate's probes found on the host, and returns the
+    verdict with a table of the blocking hosts and what each reports.
+  - Fails closed. A host is blocking when a probe could not reach it or failed, when no probe result
+    exists for it, when its version is unknown or not a version, or when it is older than the target. A
+    version detected on the host wins over C(ses_version). Hosts with C(ses_firewall_managed=false) are not
+    contacted; their C(ses_version) decides.
+  - "The agents' gate: with O(agents=true), TCP 17000 (lifecycle C(legacy_agent)) is planned for removal only
+    when every agent runs 2.7.1 or later: the C(ses_agents) hosts by their C(ses_version), and the agents of
+    O(agent_export). When agent handlers serve C(ses_agent_networks), or no agent is known at all, the
+    export is required."
+  - Returns the plan, per host of the matrix, of the rules to keep and the rules to remove. It does not
+    fail on a closed gate; the playbook shows the table and stops. It fails on input it cannot use.
+  - Runs on the controller only; the probes are separate tasks.
+author:
+  - ses_evolution.firewall contributors
+options:
+  matrix:
+    description: The port matrix of phase C(cleanup) (the fact C(ses_port_matrix) set by M(ses_evolution.firewall.port_matrix)).
+    type: dict
+    required: true
+  probes:
+    description:
+      - Registered results of the gate's probe tasks, each a loop over backoffice hosts delegated to each
+        host (C(item) is the host name). Unreachable or failed items block their host; skipped items are
+        ignored.
+      - "An item's detected versions are read from its C(ses_detected_versions) key or its fact of that
+        name, as C({component: version}), one version for the host, or C({versions: ..., source: ...})."
+    type: list
+    elements: dict
+    default: []
+  target_version:
+    description: The release every backoffice host must run. Defaults to the matrix's target version.
+    type: str
+  agents:
+    description: Plan the removal of TCP 17000 (lifecycle C(legacy_agent)) when the agents' gate passes.
+    type: bool
+    default: false
+  agent_export:
+    description: The registered result of M(ses_evolution.firewall.agent_export) (the console's agent list).
+    type: dict
+attributes:
+  check_mode:
+    support: full
+    description: Computes only.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+  platform:
+    platforms: posix
+    description: Runs on the controller.
+notes:
+  - The collection's playbook C(ses_evolution.firewall.cleanup) runs the probes and this plugin; see the
+    collection's C(docs/cleanup.md).
+"""
+
+EXAMPLES = r"""
+- name: Probe every Linux backoffice host (the inventory's, not the limited play's)
+  ansible.builtin.ping:
+  delegate_to: "{{ item }}"
+  loop: "{{ ses_port_matrix | ses_evolution.firewall.cleanup_probe_hosts(hostvars, 'linux') }}"
+  ignore_unreachable: true
+  ignore_errors: true
+  register: ses_probe_linux
+
+- name: Decide
+  ses_evolution.firewall.cleanup_gate:
+    matrix: "{{ ses_port_matrix }}"
+    probes: ["{{ ses_probe_linux }}"]
+
+- name: Show the blocking hosts
+  ansible.builtin.debug:
+    msg: "{{ ses_cleanup_gate.backoffice.table }}"
+  when: not ses_cleanup_gate.ready
+  # => ["Backoffice at 2.7.1 or later (every backend, agent handler and console of the inventory):",
+  #     "host  components  reports                        verdict",
+  #     "con1  console     console 2.6.3 (ses_version)    BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1",
+  #     "bo1   backend+agent_handler ...                  ready"]
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The fact C(ses_cleanup_gate).
+  returned: success
+  type: complex
+  contains:
+    ses_cleanup_gate:
+      description: The verdicts and the plan.
+      returned: success
+      type: dict
+      contains:
+        ready:
+          description: True when every backoffice host is reachable (or unmanaged) and on the target version.
+          type: bool
+        blocking_hosts:
+          description: The backoffice hosts that block.
+          type: list
+          elements: str
+        backoffice:
+          description: C(hosts) (one row per backoffice host with C(versions), C(reasons), C(ready)) and C(table) (lines to show).
+          type: dict
+        agents:
+          description:
+            - The agents' gate. C(requested), C(ready), C(remove_legacy_agent), C(reasons), C(old_agents)
+              (at most 50, with C(name), C(version), C(source), C(reason)), C(old_agent_count), C(sources).
+          type: dict
+        agents_table:
+          description: Lines that show why the agents' gate refused and the agents still old.
+          type: list
+          elements: str
+        plan:
+          description: Per host of the matrix, C(rules) to apply (the platform role's input), C(removed) and C(removed_names).
+          type: dict
+        dry_run:
+          description: Lines that show, per host, what cleanup would remove.
+          type: list
+          elements: str
+        rules_to_remove:
+          description: Number of rules the plan removes over the whole fleet.
+          type: int
+"""
