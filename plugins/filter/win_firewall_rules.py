@@ -86,9 +86,9 @@ def win_firewall_rules(rules, profiles=render_windows.PROFILES, filter_outbound=
 
 
 def win_firewall_plan(rules, existing, profiles=render_windows.PROFILES, filter_outbound=True,
-                      installer_mode="adopt", installer_names=render_windows.INSTALLER_RULE_NAMES):
+                      installer_mode="adopt", installer_rules=render_windows.INSTALLER_RULES):
     return _run(render_windows.plan, rules, existing, profiles=profiles, filter_outbound=filter_outbound,
-                installer_mode=installer_mode, installer_names=installer_names)
+                installer_mode=installer_mode, installer_rules=installer_rules)
 
 
 def win_firewall_host_state(read_result, profiles=render_windows.PROFILES, filter_outbound="auto",

@@ -13,7 +13,7 @@ short_description: Apply a host's whole SES firewall plan in one call (Windows D
 version_added: 1.0.0
 description:
   - Applies many firewall rules and removals in one module call, with the semantics of
-    M(community.windows.win_firewall_rule) for each of them (the same COM object, HNetCfg.FwPolicy2):
+    M(community.windows.win_firewall_rule) for each of them (the same COM object, HNetCfg.FwPolicy2);
     rules are found by name (case-insensitive), every rule with that name is compared and updated,
     only the options given are compared, a missing rule is created, removal is by name.
   - Before changing anything it checks that every name in O(expected_counts) still matches as many rules

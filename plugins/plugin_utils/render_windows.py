@@ -15,8 +15,10 @@ adopt or leave, which managed rules to remove, and what makes the run unsafe.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import collapse
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
@@ -28,16 +30,23 @@ PROFILES = ("domain", "private", "public")
 INSTALLER_MODES = ("adopt", "leave")
 
 # Inbound rules the SES installer creates (the vendor's "Case of Windows Defender
-# Firewall"). The page prints some names without a space ("EvolutionBackend"),
-# perhaps a typesetting artefact: names are matched with whitespace and case
-# ignored, so both spellings match. Two of them differ only by that space, so
-# a rule is identified by its name *and* its port.
-INSTALLER_RULE_NAMES = (
-    "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)",
-    "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)",
-    "Stormshield Endpoint Security EvolutionBackend (TCP-In)",
-    "Stormshield Endpoint Security EvolutionPublic API (TCP-In)",
+# Firewall"), with the matrix flows each one serves. The page prints some names
+# without a space ("EvolutionBackend"), perhaps a typesetting artefact: names are
+# matched with whitespace and case ignored, so both spellings match. Two of them
+# then read alike (agent handler on 17000 and on 443): a rule is identified by
+# its name, its protocol and its port, and stands in for the matrix rules of its
+# flows on that port.
+INSTALLER_RULES = (
+    {"name": "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)",
+     "flows": ["agent_to_agent_handler"]},
+    {"name": "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)",
+     "flows": ["agent_to_agent_handler"]},
+    {"name": "Stormshield Endpoint Security EvolutionBackend (TCP-In)",
+     "flows": ["console_to_backend", "agent_handler_to_backend"]},
+    {"name": "Stormshield Endpoint Security EvolutionPublic API (TCP-In)",
+     "flows": ["public_api_to_backend"]},
 )
+INSTALLER_RULE_NAMES = tuple(rule["name"] for rule in INSTALLER_RULES)
 
 # INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL, NET_FW_PROFILE_TYPE2).
 _DIRECTIONS = {1: "in", 2: "out"}
@@ -177,8 +186,31 @@ def _existing(raw):
     }
 
 
+def _union_scope(peer_lists):
+    """remoteip for one rule standing in for several: the collapsed union, or "any"."""
+    networks = []
+    for peers in peer_lists:
+        if not peers or "any" in peers:
+            return "any"
+        networks.extend(ipaddress.ip_network(peer) for peer in peers)
+    return remote_scope(collapse(networks))
+
+
+def _installer_catalog(installer_rules):
+    catalog = {}
+    for entry in installer_rules:
+        if isinstance(entry, str):
+            entry = {"name": entry, "flows": None}
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise SesInputError(["windows_firewall_installer_rule_catalog entries need a name and the flows the rule "
+                                 "serves, e.g. {name: \"...EvolutionBackend (TCP-In)\", flows: [console_to_backend]}; "
+                                 "got %r" % (entry,)])
+        catalog[squash(entry["name"])] = entry.get("flows")
+    return catalog
+
+
 def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, installer_mode="adopt",
-         installer_names=INSTALLER_RULE_NAMES, prefix=RULE_PREFIX, group=RULE_GROUP):
+         installer_rules=INSTALLER_RULES, prefix=RULE_PREFIX, group=RULE_GROUP):
     """What to apply on one host. Nothing here touches the host; ``errors`` stop the role before any change.
 
     Returns {present: [params], absent: [names], adopted: [names], skipped: [{name, reason}],
@@ -186,86 +218,83 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
     """
     if installer_mode not in INSTALLER_MODES:
         raise SesInputError(["windows_firewall_installer_rules is %r; use adopt or leave" % (installer_mode,)])
-    desired = render_rules(matrix_rules, profiles, filter_outbound, prefix, group)
+    profiles = check_profiles(profiles)
+    kept = [rule for rule in matrix_rules if filter_outbound or rule["direction"] == "in"]
     skipped = [{"name": rule_name(rule, prefix), "reason": "outbound rule; outbound traffic is not filtered"}
-               for rule in matrix_rules if not filter_outbound and rule["direction"] == "out"]
+               for rule in matrix_rules if rule not in kept]
     existing = [_existing(raw) for raw in existing_rules or []]
     by_name = {}
     for rule in existing:
         by_name.setdefault(rule["name"].casefold(), []).append(rule)
     errors, warnings = [], []
-    installer = {squash(name) for name in installer_names}
-    installer_rules = [rule for rule in existing if squash(rule["name"]) in installer and rule["direction"] == "in"]
 
     def is_managed(rule):
         return rule["group"].casefold() == group.casefold() and rule["name"].casefold().startswith(prefix.casefold())
 
     # win_firewall_rule updates every rule with the task's name and removes by name:
     # with two rules under one managed name it cannot target the right one.
-    for key, rules in sorted(by_name.items()):
+    for rules in by_name.values():
         if len(rules) > 1 and any(is_managed(rule) for rule in rules):
             errors.append("%d firewall rules are named %r; the collection manages rules by name and cannot tell "
                           "them apart. Delete the extra ones (Remove-NetFirewallRule -DisplayName '%s' removes all, "
                           "the next run recreates one)" % (len(rules), rules[0]["name"], rules[0]["name"]))
-    for params in desired:
-        for rule in by_name.get(params["name"].casefold(), []):
-            if not is_managed(rule):
+    for rule in kept:
+        for found in by_name.get(rule_name(rule, prefix).casefold(), []):
+            if not is_managed(found):
                 errors.append("the firewall rule %r is not in the group %r, so the collection did not create it "
-                              "and will not take it over; rename or delete it" % (rule["name"], group))
+                              "and will not take it over; rename or delete it" % (found["name"], group))
 
-    present, adopted, claimed = [], [], set()
-    for params in desired:
-        covering = [rule for rule in installer_rules
-                    if params["direction"] == "in" and rule["protocol"] == params["protocol"]
-                    and rule["localport"] == params["localport"]]
-        if not covering:
-            present.append(params)
+    # Each installer rule stands in for the matrix rules of its flows on its own protocol and port.
+    catalog = _installer_catalog(installer_rules)
+    covered, adopted = {}, []
+    for found in existing:
+        key = squash(found["name"])
+        if key not in catalog or found["direction"] != "in" or is_managed(found):
             continue
-        if installer_mode == "leave":
-            enabled = [rule for rule in covering if rule["enabled"]]
-            if enabled:
-                claimed.update(id(rule) for rule in covering)
-                skipped.append({"name": params["name"], "reason": "installer rule %r already opens %s %s (left as "
-                                "is: its scope is %s, not %s)" % (enabled[0]["name"], params["protocol"].upper(),
-                                                                   params["localport"], enabled[0]["remoteip"],
-                                                                   params["remoteip"])})
-                if enabled[0]["remoteip"] not in ("*", "any"):
-                    continue
-                warnings.append("installer rule %r opens %s %s to any address (windows_firewall_installer_rules: "
-                                "leave); the matrix scope would be %s"
-                                % (enabled[0]["name"], params["protocol"].upper(), params["localport"],
-                                   params["remoteip"]))
-            else:
-                present.append(params)
-            continue
-        for rule in covering:
-            claimed.add(id(rule))
-            # Protocol and port already match (that is how the rule was found), and
-            # leaving them out keeps same-name installer rules on different ports
-            # consistent: win_firewall_rule gives every rule of that name these options.
-            adopted.append({"name": rule["name"], "direction": "in", "action": "allow",
-                            "remoteip": params["remoteip"], "profiles": params["profiles"],
-                            "enabled": True, "state": "present"})
-        skipped.append({"name": params["name"], "reason": "installer rule %s adopted instead"
-                        % ", ".join(repr(rule["name"]) for rule in covering)})
-
-    # Adopting goes by name too: every installer rule sharing that name gets the same settings.
-    adopt_by_name = {}
-    for params in adopted:
-        adopt_by_name.setdefault(params["name"].casefold(), []).append(params)
-    unique_adopted = []
-    for key, same in adopt_by_name.items():
-        named = by_name.get(key, [])
-        if len(named) > len(same) or any(other != same[0] for other in same[1:]):
-            errors.append("%d firewall rules are named %r and they need different settings (another scope, or a "
-                          "port outside this host's matrix); win_firewall_rule would give them all the same. Rename "
-                          "them, or set windows_firewall_installer_rules: leave" % (len(named), same[0]["name"]))
-        unique_adopted.append(same[0])
-    for rule in installer_rules:
-        if id(rule) not in claimed:
+        flows = catalog[key]
+        served = [rule for rule in kept if rule["direction"] == "in" and rule["protocol"] == found["protocol"]
+                  and str(rule["port"]) == found["localport"] and (flows is None or rule["flow"] in flows)]
+        if not served:
             warnings.append("installer rule %r (%s %s, scope %s) matches no rule of this host's matrix; left as is "
                             "(the collection never deletes a rule it did not create)"
-                            % (rule["name"], rule["protocol"].upper(), rule["localport"], rule["remoteip"]))
+                            % (found["name"], found["protocol"].upper(), found["localport"], found["remoteip"]))
+            continue
+        scope = _union_scope([rule["peers"] for rule in served])
+        if installer_mode == "leave":
+            if not found["enabled"]:
+                continue  # a disabled rule opens nothing: the collection's rules are made
+            for rule in served:
+                covered.setdefault(rule["name"], found["name"])
+            if found["remoteip"] in ("*", "any") and scope != "any":
+                warnings.append("installer rule %r opens %s %s to any address (windows_firewall_installer_rules: "
+                                "leave); the matrix would allow only %s"
+                                % (found["name"], found["protocol"].upper(), found["localport"], scope))
+            continue
+        for rule in served:
+            covered.setdefault(rule["name"], found["name"])
+        # Protocol and port already match (that is how the rule was found); leaving
+        # them out keeps same-name installer rules on different ports consistent,
+        # since win_firewall_rule gives every rule of a name the same options.
+        adopted.append({"name": found["name"], "direction": "in", "action": "allow", "remoteip": scope,
+                        "profiles": profiles, "enabled": True, "state": "present"})
+
+    # Adopting goes by name too: every installer rule sharing that name gets the same settings.
+    unique_adopted = []
+    for key in dict.fromkeys(params["name"].casefold() for params in adopted):
+        same = [params for params in adopted if params["name"].casefold() == key]
+        if len(by_name[key]) > len(same) or any(params != same[0] for params in same[1:]):
+            errors.append("%d firewall rules are named %r and they need different settings (another scope, or a "
+                          "port outside this host's matrix); win_firewall_rule would give them all the same. Rename "
+                          "them, or set windows_firewall_installer_rules: leave" % (len(by_name[key]), same[0]["name"]))
+        unique_adopted.append(same[0])
+
+    present = []
+    for rule in kept:
+        if rule["name"] in covered:
+            skipped.append({"name": rule_name(rule, prefix), "reason": "served by the installer rule %r (%s)"
+                            % (covered[rule["name"]], "adopted" if installer_mode == "adopt" else "left as is")})
+        else:
+            present.append(render_rule(rule, profiles, prefix, group))
 
     wanted = {params["name"].casefold() for params in present}
     absent = sorted({rule["name"] for rule in existing if is_managed(rule) and rule["name"].casefold() not in wanted},

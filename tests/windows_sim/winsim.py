@@ -59,6 +59,11 @@ def build_path(dest):
     modules = os.path.join(CHECKOUT, "plugins", "modules")
     for entry in os.listdir(modules):
         target = os.path.join(root, "plugins", "modules", entry)
+        if os.path.splitext(entry)[0] + ".py" in TWINS and entry not in TWINS:
+            # The PowerShell implementation would be picked over the twin.
+            if os.path.lexists(target):
+                os.remove(target)
+            continue
         if entry not in TWINS:
             link(os.path.join(modules, entry), target)
             continue
