@@ -24,6 +24,9 @@ DIRECTIONS = ("in", "out")
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,120}$")
 _COMMENT = re.compile(r'(?:--comment |comment ")([A-Za-z0-9_.:-]+)')
 MANAGEMENT_NAME = "ses_management"
+# Rules every render carries (not matrix rules): left out of the added/removed counts.
+FIXED_NAMES = frozenset(("ses_established", "ses_loopback", "ses_icmpv6_nd", "ses_icmp_echo", "ses_icmpv6_echo",
+                         "ses_final_drop"))
 
 
 class Peers:
@@ -176,6 +179,9 @@ def rule_lines(text):
 def rule_changes(previous_text, desired_text):
     """(added, removed) rule names between two renders; a changed rule counts as both."""
     before, after = rule_lines(previous_text), rule_lines(desired_text)
+    for name in FIXED_NAMES:
+        before.pop(name, None)
+        after.pop(name, None)
     added = sorted(name for name in after if before.get(name) != after[name])
     removed = sorted(name for name in before if after.get(name) != before[name])
     return added, removed
