@@ -141,11 +141,12 @@ stage_doc() {
 
     local type listed names name file dir
     for type in "${DOC_TYPES[@]}"; do
+        dir="$root/plugins/$([ "$type" = module ] && echo modules || echo "$type")"
+        [ -d "$dir" ] || continue
         listed="$(ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" -l ses_evolution.firewall --json)" ||
             { echo "FAIL: ansible-doc -t $type -l ses_evolution.firewall"; failures=$((failures + 1)); continue; }
         names="$(printf '%s' "$listed" | "$SES_PYTHON" -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')"
         # Every plugin file must show up under its own name (one plugin per file).
-        dir="$root/plugins/$([ "$type" = module ] && echo modules || echo "$type")"
         for file in "$dir"/*.py; do
             [ -e "$file" ] || continue
             name="$(basename "$file" .py)"
@@ -155,8 +156,14 @@ stage_doc() {
                 failures=$((failures + 1))
             fi
         done
+        [ -n "$names" ] || continue
+        # One call for all plugins of the type; one per plugin only to name a failure.
+        # shellcheck disable=SC2086  # names are FQCNs, one per line
+        if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" $names >/dev/null; then
+            printf 'ok    ansible-doc -t '"$type"' %s\n' $names
+            continue
+        fi
         while IFS= read -r name; do
-            [ -n "$name" ] || continue
             if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" "$name" >/dev/null; then
                 echo "ok    ansible-doc -t $type $name"
             else
