@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Windows simulator behaves as community.windows.win_firewall_rule does on Windows.
+
+Each expectation is taken from the real module's PowerShell (community.windows
+3.1.0, win_firewall_rule.ps1) and INetFwRule's documented behaviour; the last
+tests drive the simulated modules through Ansible, as the role does.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+__metaclass__ = type
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+SIM = os.path.join(ROOT, "tests", "windows_sim")
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+store = _load("winsim_firewall_store", os.path.join(
+    SIM, "ansible_collections", "ses_sim", "windows", "plugins", "module_utils", "firewall_store.py"))
+sys.modules.setdefault("ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store", store)
+winsim = _load("winsim_cli", os.path.join(SIM, "winsim.py"))
+
+OURS = {"name": "SES Evolution - in_x_tcp8443_new", "group": "SES Evolution (managed)", "description": "d",
+        "direction": "in", "action": "allow", "protocol": "tcp", "localport": "8443", "remoteport": "any",
+        "localip": "any", "remoteip": "10.0.0.21/32,10.0.0.12/32", "program": "any", "service": "any",
+        "profiles": ["domain", "private", "public"], "enabled": True, "state": "present"}
+
+
+def test_create_uses_com_defaults_and_normalises():
+    rules = []
+    changed, msg, _diff = store.apply_rule(rules, {"name": "r", "protocol": "tcp", "localport": "443",
+                                                   "remoteip": "10.0.0.0/24,fd00::/64,10.0.0.9/32"}, False)
+    assert changed and msg == "Firewall rule 'r' created."
+    rule = rules[0]
+    assert rule["Enabled"] is True  # the module enables; COM alone would not
+    assert (rule["Direction"], rule["Action"], rule["Protocol"], rule["Profiles"]) == (1, 1, 6, 0x7FFFFFFF)
+    assert rule["RemoteAddresses"] == "10.0.0.0/255.255.255.0,fd00::/64,10.0.0.9/255.255.255.255"
+    assert (rule["LocalPorts"], rule["RemotePorts"], rule["LocalAddresses"]) == ("443", "*", "*")
+
+
+def test_second_run_is_not_a_change_and_address_order_does_not_matter():
+    rules = []
+    store.apply_rule(rules, OURS, False)
+    assert store.apply_rule(rules, OURS, False)[0] is False
+    swapped = dict(OURS, remoteip="10.0.0.12/32,10.0.0.21/32")
+    assert store.apply_rule(rules, swapped, False)[0] is False
+
+
+def test_only_passed_options_are_compared():
+    rules = []
+    store.apply_rule(rules, OURS, False)
+    rules[0]["Description"] = "edited by hand"
+    rules[0]["Profiles"] = 1
+    # a task without description/profiles does not see (nor revert) the edits
+    partial = {key: value for key, value in OURS.items() if key not in ("description", "profiles")}
+    assert store.apply_rule(rules, partial, False)[0] is False
+    assert rules[0]["Description"] == "edited by hand"
+    # passing them reverts both
+    changed, msg, _diff = store.apply_rule(rules, OURS, False)
+    assert changed and "changed 'SES Evolution - in_x_tcp8443_new'" in msg
+    assert (rules[0]["Description"], rules[0]["Profiles"]) == ("d", 0x7FFFFFFF)
+
+
+def test_every_same_name_rule_is_updated_and_removed_case_insensitively():
+    rules = []
+    store.apply_rule(rules, dict(OURS, localport="443"), False)
+    store.apply_rule(rules, dict(OURS, name="other"), False)
+    rules.append(dict(copy.deepcopy(rules[0]), LocalPorts="17000", Name=OURS["name"].upper()))
+    changed, _msg, _diff = store.apply_rule(rules, {"name": OURS["name"], "remoteip": "192.0.2.1/32"}, False)
+    assert changed
+    assert [r["RemoteAddresses"] for r in rules if r["Name"].casefold() == OURS["name"].casefold()] == \
+        ["192.0.2.1/255.255.255.255"] * 2
+    assert [r["LocalPorts"] for r in rules if r["Name"] != "other"] == ["443", "17000"]  # not passed: kept
+    changed, msg, _diff = store.apply_rule(rules, {"name": OURS["name"].lower(), "state": "absent"}, False)
+    assert changed and [r["Name"] for r in rules] == ["other"]
+    assert store.apply_rule(rules, {"name": "gone", "state": "absent"}, False)[:2] == \
+        (False, "Firewall rule 'gone' does not exist.")
+
+
+def test_check_mode_reports_and_writes_nothing():
+    rules = []
+    assert store.apply_rule(rules, OURS, True)[0] is True and rules == []
+    store.apply_rule(rules, OURS, False)
+    before = copy.deepcopy(rules)
+    assert store.apply_rule(rules, dict(OURS, remoteip="any"), True)[0] is True
+    assert store.apply_rule(rules, {"name": OURS["name"], "state": "absent"}, True)[0] is True
+    assert rules == before
+
+
+def test_any_keeps_the_com_default():
+    rules = []
+    store.apply_rule(rules, dict(OURS, remoteip="any"), False)
+    assert rules[0]["RemoteAddresses"] == "*"
+    assert store.apply_rule(rules, dict(OURS, remoteip="any"), False)[0] is False
+
+
+def test_ports_need_tcp_or_udp_as_on_windows():
+    # the module sets LocalPorts before Protocol on an existing rule: a rule whose
+    # protocol is still "any" cannot take a port in the same task
+    rules = []
+    store.apply_rule(rules, {"name": "p"}, False)
+    with pytest.raises(store.ComError):
+        store.apply_rule(rules, {"name": "p", "protocol": "tcp", "localport": "443"}, False)
+    with pytest.raises(store.ComError, match="Unknown protocol"):
+        store.apply_rule([], {"name": "q", "protocol": "sctp"}, False)
+    with pytest.raises(store.ComError):
+        store.apply_rule([], {"name": "q", "remoteip": "10.1.2.3/16"}, False)
+
+
+def test_read_state_returns_managed_prefixed_and_installer_rules():
+    data = {"rules": [], "profiles": [{"Name": "Domain"}], "products": [{"DisplayName": "x"}]}
+    for name, group in (("SES Evolution - a", "SES Evolution (managed)"), ("ses evolution - b", "Other"),
+                        ("c", "SES Evolution (managed)"), ("Stormshield Endpoint Security Evolution Backend (TCP-In)", ""),
+                        ("Remote Desktop", "RDP")):
+        store.apply_rule(data["rules"], {"name": name, "group": group}, False)
+    result = store.read_state(data, "SES Evolution (managed)", "SES Evolution - ",
+                              ["Stormshield Endpoint Security EvolutionBackend (TCP-In)"])
+    assert [r["Name"] for r in result["rules"]] == ["SES Evolution - a", "ses evolution - b", "c",
+                                                    "Stormshield Endpoint Security Evolution Backend (TCP-In)"]
+    assert result["profiles"] == data["profiles"] and result["products"] == data["products"]
+
+
+def test_installer_model_follows_the_vendor_page():
+    def ports(version, components, co_located, spelling="page"):
+        return sorted((r["Name"], int(r["LocalPorts"]))
+                      for r in winsim.installer_rules(version, components, co_located, spelling))
+    base = "Stormshield Endpoint Security Evolution"
+    assert ports("2.7.1", ["backend", "agent_handler"], True) == sorted([
+        (base + " Agent Handler (TCP-In)", 17000), (base + "Agent Handler (TCP-In)", 443),
+        (base + "Backend (TCP-In)", 8443), (base + "Public API (TCP-In)", 10443)])
+    assert (base + "Backend (TCP-In)", 443) in ports("2.7.1", ["backend"], False)
+    assert ports("2.6.3", ["agent_handler"], False) == [(base + " Agent Handler (TCP-In)", 17000)]
+    assert ports("2.7.1", ["console"], False) == []
+
+
+# --- through Ansible, as the role calls them --------------------------------------------------
+
+@pytest.fixture()
+def sim_host(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"w1": {"version": "2.7.1", "components": ["backend"], "co_located": False}}))
+    winsim.build_path(str(tmp_path / "collections"))
+    winsim.init(str(tmp_path), json.loads(seed.read_text()))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH="%s:%s:%s" % (
+        tmp_path / "collections", SIM, os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.expanduser(
+            "~/.ansible/collections"))), ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    interpreter = tmp_path / "hosts" / "w1" / "python"
+
+    def run(module, args, *extra):
+        command = ["ansible", "all", "-i", "w1,", "-c", "local", "-e", "ansible_python_interpreter=%s" % interpreter,
+                   "-m", module, "-a", json.dumps(args)] + list(extra)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        result = json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["w1"]
+        with open(tmp_path / "hosts" / "w1" / "store.json") as handle:
+            return result, json.load(handle)["rules"]
+    return run
+
+
+def test_shadowed_module_through_ansible(sim_host):
+    result, rules = sim_host("community.windows.win_firewall_rule", dict(OURS), "--check")
+    assert result["changed"] is True and OURS["name"] not in [r["Name"] for r in rules]
+    result, rules = sim_host("community.windows.win_firewall_rule", dict(OURS))
+    assert result["changed"] is True and OURS["name"] in [r["Name"] for r in rules]
+    result, _rules = sim_host("community.windows.win_firewall_rule", dict(OURS))
+    assert result["changed"] is False
+    result, _rules = sim_host("community.windows.win_firewall_rule", {"name": "x", "remote_ip": "any"})
+    assert result.get("failed") and "remote_ip" in result["msg"]
+
+
+def test_reconcile_twin_refuses_a_changed_host_and_applies(sim_host):
+    plan = {"rules": [dict(OURS)], "remove": ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"],
+            "expected_counts": {OURS["name"]: 1}}
+    result, rules = sim_host("ses_evolution.firewall.win_ses_firewall_reconcile", plan)
+    assert result.get("failed") and "planned with 1" in result["msg"]
+    assert OURS["name"] not in [r["Name"] for r in rules] and len(rules) == 2
+    plan["expected_counts"] = {OURS["name"]: 0}
+    result, rules = sim_host("ses_evolution.firewall.win_ses_firewall_reconcile", plan)
+    assert result["created"] == [OURS["name"]] and result["changed"] is True
+    assert result["removed"] == ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"]
+    assert sorted(r["Name"] for r in rules) == [OURS["name"], "Stormshield Endpoint Security EvolutionBackend (TCP-In)"]
