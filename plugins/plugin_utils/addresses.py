@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 __metaclass__ = type
 
@@ -54,7 +55,7 @@ def parse_networks(value, where, variable, problems):
             network = ipaddress.ip_network(text, strict=True)
             if getattr(network.network_address, "scope_id", None):
                 raise ValueError("its IPv6 zone %s cannot scope a firewall rule"
-                                 % text[text.index("%"):].split("/")[0])
+                                 % text[text.index("%"):].split("/", maxsplit=1)[0])
             networks.append(network)
         except ValueError as exc:
             fix = _suggest_network(text)
@@ -72,6 +73,45 @@ def _suggest_network(text):
         return "; write it as 10.20.0.0/16 or 2001:db8::/64"
 
 
+def _merged_spans(networks, version):
+    """Sorted, merged [start, end) integer spans of the networks of one IP version."""
+    bits = 32 if version == 4 else 128
+    spans = sorted((int(net.network_address), 1 << (bits - net.prefixlen))
+                   for net in networks if net.version == version)
+    merged = []
+    for start, size in spans:
+        end = start + size
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return merged, bits
+
+
+def _cidr_blocks(networks, version):
+    """(first address, prefix length) of the fewest aligned blocks covering exactly the networks.
+
+    Integer arithmetic instead of ipaddress.collapse_addresses: same (unique) result,
+    fast enough for 100,000 agent addresses and hundreds of agent handlers.
+    """
+    merged, bits = _merged_spans(networks, version)
+    for start, end in merged:
+        while start < end:
+            align = (start & -start).bit_length() - 1 if start else bits
+            size = min(align, (end - start).bit_length() - 1)
+            yield start, bits - size
+            start += 1 << size
+
+
+def collapse_networks(networks):
+    """The fewest networks covering exactly ``networks``, IPv4 first (None, meaning any, stays None)."""
+    if networks is None:
+        return None
+    return [ipaddress.ip_network((start, prefix)) if version == 4 else ipaddress.IPv6Network((start, prefix))
+            for version in (4, 6) for start, prefix in _cidr_blocks(networks, version)]
+
+
 def collapse(networks):
     """The fewest CIDRs covering exactly ``networks`` (IPv4 first, then IPv6), as strings.
 
@@ -79,10 +119,9 @@ def collapse(networks):
     """
     if networks is None:
         return [ANY]
-    v4 = [net for net in networks if net.version == 4]
-    v6 = [net for net in networks if net.version == 6]
-    return ([str(net) for net in ipaddress.collapse_addresses(v4)]
-            + [str(net) for net in ipaddress.collapse_addresses(v6)])
+    return (["%s/%d" % (socket.inet_ntoa(start.to_bytes(4, "big")), prefix)
+             for start, prefix in _cidr_blocks(networks, 4)]
+            + ["%s/%d" % (ipaddress.IPv6Address(start), prefix) for start, prefix in _cidr_blocks(networks, 6)])
 
 
 def host_network(address):
