@@ -14,6 +14,8 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors impo
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 from ansible_collections.ses_evolution.firewall.tests.unit.plugins.plugin_utils.inventory_yaml import (
     load_inventory_data)
+from ansible_collections.ses_evolution.firewall.tests.unit.plugins.plugin_utils.test_matrix_golden import (
+    ansible_inventory)
 
 __metaclass__ = type
 
@@ -60,3 +62,20 @@ def test_each_problem_names_a_fix(name):
     fix_words = ("use ", "set ", "quote", "write it", "drop it", "did you mean", "remove", "give ", "add ", "must be")
     for problem in caught.value.problems:
         assert any(word in problem for word in fix_words), problem
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_ansible_read_inventory_gives_the_same_message(name, tmp_path):
+    """Through Ansible's own inventory reader (tagged strings, YAML floats) the message is the same."""
+    case = _case(name)
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(case["inventory"]), encoding="utf-8")
+    groups, hostvars = ansible_inventory(str(path))
+    fleet_vars = (case["inventory"]["all"] or {}).get("vars") or {}
+    with pytest.raises(SesInputError) as from_ansible:
+        compute_matrix(groups, hostvars, phase=fleet_vars.get("ses_phase", "migrate"),
+                       target_version=fleet_vars.get("ses_target_version", "2.7.1"),
+                       group_names=fleet_vars.get("ses_groups"))
+    with pytest.raises(SesInputError) as from_loader:
+        _run(case)
+    assert str(from_ansible.value) == str(from_loader.value)

@@ -156,23 +156,32 @@ def test_gate_variants_are_all_exercised():
     assert len(_load("f_cleanup")[3]["gate_variants"]) == 7
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_loader_agrees_with_ansible_inventory(case):
-    """The fixtures' YAML loader gives the groups and variables Ansible itself gives."""
+def ansible_inventory(path):
+    """(groups, hostvars) as Ansible's own inventory manager reads ``path`` (its tagged value types included)."""
     inventory_manager = pytest.importorskip("ansible.inventory.manager")
     from ansible.parsing.dataloader import DataLoader
     from ansible.vars.manager import VariableManager
 
-    path = os.path.join(GOLDEN, case, "inventory.yml")
-    groups, hostvars, _fleet_vars = load_inventory(path)
     loader = DataLoader()
     inventory = inventory_manager.InventoryManager(loader=loader, sources=[path])
     variables = VariableManager(loader=loader, inventory=inventory)
-    ansible_groups = inventory.get_groups_dict()
+    hostvars = {host.name: variables.get_vars(host=host) for host in inventory.get_hosts()}
+    return inventory.get_groups_dict(), hostvars
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_loader_agrees_with_ansible_inventory(case):
+    """The fixtures' YAML loader gives the groups and variables Ansible itself gives."""
+    path = os.path.join(GOLDEN, case, "inventory.yml")
+    groups, hostvars, fleet_vars = load_inventory(path)
+    ansible_groups, ansible_hostvars = ansible_inventory(path)
     for group, members in groups.items():
         assert sorted(ansible_groups.get(group, [])) == sorted(members), group
+    assert sorted(ansible_hostvars) == sorted(hostvars)
     for host in hostvars:
-        theirs = variables.get_vars(host=inventory.get_host(host))
+        theirs = ansible_hostvars[host]
         ours = {k: v for k, v in hostvars[host].items() if k.startswith("ses_") or k == "ansible_host"}
         assert {k: theirs[k] for k in ours} == ours, host
         assert not [k for k in theirs if k.startswith("ses_") and k not in ours], host
+    # The engine gives the same matrix on Ansible's own (tagged) values.
+    assert _matrix(ansible_groups, ansible_hostvars, fleet_vars) == _matrix(groups, hostvars, fleet_vars)
