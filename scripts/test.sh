@@ -222,7 +222,8 @@ if [ "${#FAILED[@]}" -ne 0 ]; then
 fi
 # shellcheck source=/dev/null
 source "$REPO/.cache/env.sh"
-export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1
+# Plain text: the output goes to CI logs.
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1 NO_COLOR=1
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ses-firewall-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
