@@ -37,6 +37,15 @@ def _nets(*texts):
     # An IPv4-mapped IPv6 address stays IPv6: it is not merged with the IPv4 one.
     (("::ffff:192.0.2.1/128", "192.0.2.1/32"), ["192.0.2.1/32", "::ffff:c000:201/128"]),
     ((), []),
+    # The edges of the address spaces.
+    (("0.0.0.0/1", "128.0.0.0/1"), ["0.0.0.0/0"]),
+    (("0.0.0.0/32", "0.0.0.1/32"), ["0.0.0.0/31"]),
+    (("255.255.255.254/32", "255.255.255.255/32"), ["255.255.255.254/31"]),
+    (("0.0.0.0/0", "10.0.0.0/8"), ["0.0.0.0/0"]),
+    (("::/1", "8000::/1"), ["::/0"]),
+    (("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"),
+     ["ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"]),
+    (("::/128",), ["::/128"]),
 ])
 def test_collapse(given, collapsed):
     assert collapse(_nets(*given)) == collapsed
@@ -69,6 +78,40 @@ def test_collapse_is_exact_on_random_sets():
         assert len(got) == len(set(got)) == len(wanted) and set(got) == wanted
         # Fewest: no two results can merge into one CIDR.
         assert list(ipaddress.collapse_addresses(result)) == result
+
+
+def test_collapse_is_exact_on_random_ipv6_and_wide_sets():
+    """Wide IPv4 ranges and IPv6 ranges: the union is kept exactly (compared as address ranges)."""
+    rng = random.Random(1204)
+    for _round in range(300):
+        networks = []
+        for _item in range(rng.randrange(1, 10)):
+            version_bits = rng.choice((32, 128))
+            prefix = rng.randrange(version_bits - 12, version_bits + 1)
+            base = rng.randrange(0, 64) << (version_bits - 8)  # a few neighbouring regions, so merges happen
+            start = base + (rng.randrange(0, 1 << 12) << (version_bits - prefix) if prefix < version_bits else
+                            rng.randrange(0, 1 << 12))
+            network_type = ipaddress.IPv4Network if version_bits == 32 else ipaddress.IPv6Network
+            networks.append(network_type((start % (1 << version_bits), prefix), strict=False))
+        result = [ipaddress.ip_network(text) for text in collapse(networks)]
+        for version in (4, 6):
+            assert _spans([n for n in result if n.version == version]) == \
+                _spans([n for n in networks if n.version == version])
+        assert [n.version for n in result] == sorted(n.version for n in result)
+        assert list(ipaddress.collapse_addresses([n for n in result if n.version == 4])) + \
+            list(ipaddress.collapse_addresses([n for n in result if n.version == 6])) == result
+
+
+def _spans(networks):
+    """The networks as merged [first, last] integer ranges."""
+    spans = []
+    for net in sorted(networks, key=lambda n: int(n.network_address)):
+        first, last = int(net.network_address), int(net.broadcast_address)
+        if spans and first <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([first, last])
+    return spans
 
 
 def test_agent_peers_collapse_exactly_in_the_matrix():
