@@ -29,6 +29,8 @@ def safe_name(text):
 
 def host_entry(host, platform, removed_rules, kept_rules, started, finished, status="removed", details=None):
     """One host's part of the record. ``removed_rules`` are rule dicts of the matrix."""
+    if status == "removed" and not removed_rules:
+        status = "nothing_to_remove"
     return {
         "host": host,
         "platform": platform,

@@ -14,6 +14,7 @@ or later, known from the ``ses_agents`` hosts and the console's agent export.
 from __future__ import annotations
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_windows import detected_version
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
 __metaclass__ = type
@@ -60,7 +61,9 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
     Each item is a loop result of a task delegated to the host: ``item`` is the
     host name; ``unreachable`` or ``failed`` make the host blocking; a
     ``versions_key`` entry (or ``ansible_facts[versions_key]``) carries what the
-    platform detected, as ``{component: version}`` or one version for the host.
+    platform detected, as ``{component: version}`` or one version for the host. A
+    Windows probe runs the windows_firewall role's read_state.ps1: its ``result.products``
+    (the uninstall entries) give the host's version as the role reads it.
     Skipped items (the other platform's probe) are ignored; a host probed by
     several tasks is reachable only if every probe reached it.
     """
@@ -81,6 +84,10 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
         versions = item.get(versions_key)
         if versions is None:
             versions = (item.get("ansible_facts") or {}).get(versions_key)
+        read_state = item.get("result")
+        if versions is None and isinstance(read_state, dict) and "products" in read_state:
+            versions = detected_version(read_state["products"])
+            entry["source"] = "registry"
         if isinstance(versions, dict) and "versions" in versions:
             entry["source"] = versions.get("source")
             versions = versions["versions"]

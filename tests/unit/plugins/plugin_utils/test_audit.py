@@ -53,6 +53,7 @@ def test_markdown_names_host_rule_time_and_who():
     assert "| in_console_to_backend_tcp443_legacy | in | tcp/443 | 10.0.0.21/32 | legacy |" in text
     assert "## bo1" in text and "started 2026-11-26T14:00:05Z" in text
     assert "## con1" in text and "No rule removed." in text
+    assert "status: nothing_to_remove" in text and "status: removed" in text
     assert "1 rule(s) removed on 1 of 2 host(s)." in text
     assert "```\nhost  components  reports  verdict\n" in text
 

@@ -18,7 +18,8 @@ import pytest
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agent_export import parse_agent_export
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
-    agents_table, agents_verdict, backoffice_hosts, backoffice_verdict, cleanup_plan, plan_lines)
+    agents_table, agents_verdict, backoffice_hosts, backoffice_verdict, cleanup_plan, detections_from_probes,
+    is_managed, plan_lines, platform_of)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 
 __metaclass__ = type
@@ -219,3 +220,73 @@ def test_long_lists_are_cut(count):
     assert agents["old_agent_count"] == count
     assert len(agents["old_agents"]) == min(count, 50)
     assert ("... and 1 more" in agents_table(agents)[-1]) is (count == 51)
+
+
+def test_detections_from_probe_results():
+    ping_ok = {"item": "bo1", "ansible_loop_var": "item", "ping": "pong", "changed": False, "failed": False}
+    unreachable = {"item": "ah2", "ansible_loop_var": "item", "unreachable": True,
+                   "msg": "Task failed: Failed to connect to the host via ssh: Connection refused\nmore"}
+    failed = {"item": "con1", "ansible_loop_var": "item", "failed": True, "msg": "python not found"}
+    skipped = {"item": "x", "skipped": True}
+    detections = detections_from_probes([ping_ok, unreachable, failed, skipped])
+    assert detections["bo1"] == {"reachable": True, "error": None, "versions": None, "source": None}
+    assert detections["ah2"]["reachable"] is False
+    assert detections["ah2"]["error"] == "Failed to connect to the host via ssh: Connection refused"
+    assert detections["con1"]["error"] == "the check failed: python not found"
+    assert "x" not in detections
+
+
+def test_windows_read_state_gives_the_lowest_registry_version():
+    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.7.1.1204"},
+                {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.6.3.877"}]
+    item = {"item": "bo1", "ansible_loop_var": "item", "result": {"rules": [], "profiles": [], "products": products}}
+    detections = detections_from_probes([item])
+    assert detections["bo1"]["versions"] == "2.6.3.877" and detections["bo1"]["source"] == "registry"
+    matrix = _matrix()
+    all_probes = _all_reachable(matrix)
+    all_probes.update(detections)
+    verdict = backoffice_verdict(matrix, all_probes)
+    # The inventory says 2.7.1; the registry says the agent handler is still 2.6.3: blocked.
+    assert verdict["blocking_hosts"] == ["bo1"]
+
+
+def test_windows_read_state_without_ses_entries_falls_back_to_ses_version():
+    item = {"item": "bo1", "result": {"rules": [], "profiles": [], "products": []}}
+    matrix = _matrix()
+    probes = _all_reachable(matrix)
+    probes.update(detections_from_probes([item]))
+    verdict = backoffice_verdict(matrix, probes)
+    assert verdict["ready"] is True
+    assert verdict["hosts"][1]["versions"]["backend"] == {"version": "2.7.1", "source": "ses_version"}
+
+
+def test_one_unreachable_probe_of_two_blocks():
+    items = [{"item": "con1", "ping": "pong"}, {"item": "con1", "unreachable": True, "msg": "timeout"}]
+    assert detections_from_probes(items)["con1"]["reachable"] is False
+
+
+def test_unmanaged_hosts_are_judged_by_ses_version_alone():
+    matrix = _matrix()
+    probes = _all_reachable(matrix)
+    del probes["con1"]
+    verdict = backoffice_verdict(matrix, probes, unmanaged={"con1"})
+    assert verdict["ready"] is True
+    assert "ses_firewall_managed is false" in "\n".join(verdict["table"])
+    old = _matrix(con1={"ses_version": "2.6.3"})
+    assert backoffice_verdict(old, probes, unmanaged={"con1"})["blocking_hosts"] == ["con1"]
+
+
+@pytest.mark.parametrize("variables, platform", [
+    ({}, "linux"), ({"ansible_connection": "winrm"}, "windows"), ({"ansible_connection": "psrp"}, "windows"),
+    ({"ansible_connection": "local", "ses_platform": "windows"}, "windows"),
+    ({"ansible_connection": "winrm", "ses_platform": "linux"}, "linux"),
+])
+def test_platform_of(variables, platform):
+    assert platform_of(variables) == platform
+
+
+@pytest.mark.parametrize("value, managed", [(None, True), (True, True), (False, False), ("false", False),
+                                            ("no", False), ("yes", True)])
+def test_is_managed(value, managed):
+    variables = {} if value is None else {"ses_firewall_managed": value}
+    assert is_managed(variables) is managed
