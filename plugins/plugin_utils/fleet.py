@@ -9,6 +9,8 @@ reported (all of it, naming host and variable) before any rule is computed.
 
 from __future__ import annotations
 
+import difflib
+
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
     describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
@@ -84,8 +86,10 @@ def resolve_group_names(override, problems):
         return names
     for component, group in override.items():
         if component not in DEFAULT_GROUPS:
-            problems.add("ses_groups has the key %r, which is not a component; use one of %s"
-                         % (component, ", ".join(sorted(DEFAULT_GROUPS))))
+            close = difflib.get_close_matches(str(component), DEFAULT_GROUPS, n=1)
+            problems.add("ses_groups has the key %r, which is not a component; %suse one of %s"
+                         % (component, "did you mean %r? " % close[0] if close else "",
+                            ", ".join(sorted(DEFAULT_GROUPS))))
         elif not isinstance(group, str) or not group:
             problems.add("ses_groups.%s must be a group name, got %r" % (component, group))
         else:
@@ -100,7 +104,7 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
         problems.add("ses_phase is %r; use one of: %s" % (phase, ", ".join(PHASES)))
     target = parse_version(target_version)
     if target is None:
-        problems.add(describe_bad_version(target_version, "fleet", "ses_target_version"))
+        problems.add(describe_bad_version(target_version, None, "ses_target_version"))
     elif target < parse_version(ses_catalog.BASELINE_VERSION):
         problems.add("ses_target_version is %r, older than the %s baseline of the port table; "
                      "set it to the release you are upgrading to, such as \"2.7.1\""

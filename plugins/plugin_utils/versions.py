@@ -27,9 +27,10 @@ def parse_version(value):
 
 
 def describe_bad_version(value, where, variable):
-    """The error text for a value that ``parse_version`` refused."""
+    """The error text for a value that ``parse_version`` refused (``where``: None for a fleet setting)."""
+    prefix = "" if where is None else "%s: " % where
     if isinstance(value, float):
-        return ("%s: %s is the number %r, and YAML may have altered it (2.10 reads as 2.1); "
-                "quote it, for example %s: \"2.7.1\"" % (where, variable, value, variable))
-    return ("%s: %s is %r, which is not a version; use dotted numbers such as \"2.6.3\" or \"2.7.1\""
-            % (where, variable, value))
+        return ("%s%s is the number %r, and YAML may have altered it (2.10 reads as 2.1); "
+                "quote it, for example %s: \"2.7.1\"" % (prefix, variable, value, variable))
+    return ("%s%s is %r, which is not a version; use dotted numbers such as \"2.6.3\" or \"2.7.1\""
+            % (prefix, variable, value))
