@@ -18,8 +18,15 @@ def parse_host_address(value):
     """An inventory host's address as an ip_address, or None when it is not one."""
     if not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        address = ipaddress.ip_address(value.strip())
+        # Fast path for the common dotted quad (100,000 agents): inet_pton accepts exactly
+        # four decimal octets without leading zeros, which ipaddress also accepts.
+        return ipaddress.IPv4Address(socket.inet_pton(socket.AF_INET, text))
+    except OSError:
+        pass
+    try:
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
     # An IPv6 zone ("fe80::1%eth0") is local to one machine: no firewall rule can carry it.
@@ -124,9 +131,17 @@ def collapse(networks):
             + ["%s/%d" % (ipaddress.IPv6Address(start), prefix) for start, prefix in _cidr_blocks(networks, 6)])
 
 
+def address_text(address):
+    """An address as text, the same as str(address), faster for IPv4."""
+    if address.version == 4:
+        return socket.inet_ntoa(int(address).to_bytes(4, "big"))
+    return str(address)
+
+
 def host_network(address):
-    """A single address as a /32 or /128 network."""
-    return ipaddress.ip_network(address)
+    """A single address as a /32 or /128 network (built from the integer: no second parse of the text)."""
+    network_type = ipaddress.IPv4Network if address.version == 4 else ipaddress.IPv6Network
+    return network_type((int(address), address.max_prefixlen))
 
 
 def parse_ports(value, where, variable, problems):

@@ -11,10 +11,8 @@ outbound rule on its source host; ends outside the inventory are peer CIDRs.
 
 from __future__ import annotations
 
-import ipaddress
-
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import collapse
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import address_text, collapse, collapse_networks
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import PHASE_LIFECYCLES, resolve_rows
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import build_fleet
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.gate import gate_verdict
@@ -42,14 +40,6 @@ def _merge(current, networks):
     return current
 
 
-def _collapsed_networks(networks):
-    if networks is None:
-        return None
-    v4 = [net for net in networks if net.version == 4]
-    v6 = [net for net in networks if net.version == 6]
-    return list(ipaddress.collapse_addresses(v4)) + list(ipaddress.collapse_addresses(v6))
-
-
 class _RuleSet:
     """Rules of one host (or of all agents, which share theirs), keyed so that peers merge."""
 
@@ -60,17 +50,22 @@ class _RuleSet:
         key = (direction, row.id, protocol, port, row.lifecycle)
         rule = self.rules.get(key)
         if rule is None:
-            self.rules[key] = [row, component, peer_component, None if networks is None else list(networks)]
+            # The end's own list, shared until a second flow merges into it (copy on merge): rules and
+            # flows of one end then collapse its networks once (the agents' end holds every agent).
+            self.rules[key] = [row, component, peer_component, networks, False]
+        elif rule[3] is not None and networks is not None and not rule[4]:
+            rule[3] = rule[3] + networks
+            rule[4] = True
         else:
             rule[3] = _merge(rule[3], networks)
 
-    def render(self, lifecycles):
+    def render(self, lifecycles, peers_of=collapse):
         kept, retired = [], []
-        for (direction, flow_id, protocol, port, lifecycle), (row, component, peer, networks) in self.rules.items():
+        for (direction, flow_id, protocol, port, lifecycle), (row, component, peer, networks, _own) in self.rules.items():
             rule = {
                 "name": "%s_%s_%s%d_%s" % (direction, flow_id, protocol, port, lifecycle),
                 "direction": direction, "protocol": protocol, "port": port,
-                "peers": collapse(_collapsed_networks(networks)),
+                "peers": peers_of(networks),
                 "purpose": row.purpose, "lifecycle": lifecycle, "flow": flow_id,
                 "component": component, "peer_component": peer,
             }
@@ -92,8 +87,10 @@ class MatrixBuilder:
         self.rules = {}
         self.agent_rules = _RuleSet()
         agents = fleet.of("agent")
-        self.agent_networks = _collapsed_networks([host.network for host in agents])
+        self.agent_networks = collapse_networks([host.network for host in agents])
         self.agent_hosts = [host.name for host in agents]
+        self.agent_ends = {}  # agent handler name -> networks of the agents' end facing it
+        self.collapsed = {}  # id(network list) -> (the list, kept so the id stays unique; its CIDRs)
 
     def build(self):
         groups = {}
@@ -124,9 +121,10 @@ class MatrixBuilder:
             # networks named on the agent handler they talk to.
             outside = ses_catalog.OUTSIDE_INVENTORY["agent"]
             for host in fleet.of(row.destination):
-                networks = _merge(list(self.agent_networks), host.settings[outside["variable"][4:]])
-                if networks == []:
-                    networks = None
+                if host.name not in self.agent_ends:
+                    networks = _merge(list(self.agent_networks), host.settings[outside["variable"][4:]])
+                    self.agent_ends[host.name] = None if networks == [] else networks
+                networks = self.agent_ends[host.name]
                 yield End(outside["label"], "agent", networks=networks), End(host.name, row.destination, host)
         else:
             destinations = fleet.of(row.destination)
@@ -203,19 +201,20 @@ class MatrixBuilder:
         gate = gate_verdict(fleet)
         hosts = {}
         for name, rule_set in sorted(self.rules.items()):
-            hosts[name] = self._host_entry(fleet.hosts[name], *rule_set.render(lifecycles))
+            hosts[name] = self._host_entry(fleet.hosts[name], *rule_set.render(lifecycles, self.peers_of))
         if self.agent_hosts:
-            shared = self.agent_rules.render(lifecycles)
+            shared = self.agent_rules.render(lifecycles, self.peers_of)
             for name in self.agent_hosts:
                 hosts[name] = self._host_entry(fleet.hosts[name], *shared)
         flows, retired_flows = [], []
+        peers_of = self.peers_of
         for row, protocol, port, source, destination in self.flows:
             flow = {
                 "flow": row.id, "source": source.name, "destination": destination.name,
                 "source_component": source.component, "destination_component": destination.component,
                 "protocol": protocol, "port": port, "lifecycle": row.lifecycle, "purpose": row.purpose,
-                "source_peers": collapse(_collapsed_networks(source.networks)),
-                "destination_peers": collapse(_collapsed_networks(destination.networks)),
+                "source_peers": peers_of(source.networks),
+                "destination_peers": peers_of(destination.networks),
             }
             (flows if row.lifecycle in lifecycles else retired_flows).append(flow)
 
@@ -235,11 +234,18 @@ class MatrixBuilder:
             "warnings": self.warnings,
         }
 
+    def peers_of(self, networks):
+        """collapse(networks), once per list: an end's list is shared by its flows and rules."""
+        key = id(networks)
+        if key not in self.collapsed:
+            self.collapsed[key] = (networks, collapse(networks))
+        return list(self.collapsed[key][1])
+
     @staticmethod
     def _host_entry(host, rules, retired):
         return {
             "components": list(host.components),
-            "address": str(host.address),
+            "address": address_text(host.address),
             "version": host.version_text,
             "co_located": host.co_located,
             "rules": rules,
