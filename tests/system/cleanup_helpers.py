@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared by the cleanup system tests: run a playbook, write inventories and agent exports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import yaml
+
+__metaclass__ = type
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Run:
+    """One ansible-playbook run: exit code and the whole output."""
+
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.out = completed.stdout + completed.stderr
+
+    def __repr__(self):
+        return "rc=%d\n%s" % (self.rc, self.out[-6000:])
+
+
+def playbook(name, inventories, *extra, env=None, timeout=300):
+    """ansible-playbook ses_evolution.firewall.NAME with the inventories and extra arguments."""
+    argv = ["ansible-playbook", "ses_evolution.firewall.%s" % name]
+    for inventory in inventories:
+        argv += ["-i", str(inventory)]
+    argv += list(extra)
+    environment = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                       ANSIBLE_HOST_KEY_CHECKING="0")
+    environment.update(env or {})
+    return Run(subprocess.run(argv, text=True, check=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=environment, timeout=timeout, cwd=ROOT))
+
+
+def patched_inventory(source, destination, versions=None, host_vars=None):
+    """Copy the YAML inventory ``source`` to ``destination`` with hosts' ses_version and other variables set."""
+    with open(source, encoding="utf-8") as stream:
+        data = yaml.safe_load(stream)
+    changes = {}
+    for host, version in (versions or {}).items():
+        changes.setdefault(host, {})["ses_version"] = version
+    for host, variables in (host_vars or {}).items():
+        changes.setdefault(host, {}).update(variables)
+
+    def walk(group):
+        for name, variables in (group.get("hosts") or {}).items():
+            if name in changes and variables is not None:  # the occurrence that defines the host
+                group["hosts"][name] = dict(variables or {}, **changes[name])
+        for child in (group.get("children") or {}).values():
+            walk(child or {})
+
+    walk(data["all"])
+    with open(destination, "w", encoding="utf-8") as stream:
+        yaml.safe_dump(data, stream, sort_keys=False)
+    return destination
+
+
+def unreachable_overlay(destination, host):
+    """An inventory that makes ``host`` unreachable: SSH to a closed port on the loopback address."""
+    text = ("all:\n  hosts:\n    %s:\n      ansible_connection: ssh\n      ansible_host: 127.0.0.1\n"
+            "      ansible_port: 1\n      ansible_python_interpreter: /usr/bin/python3\n"
+            "      ansible_ssh_common_args: -o ConnectTimeout=3 -o StrictHostKeyChecking=no\n" % host)
+    with open(destination, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return destination
+
+
+def agent_export(path, rows, encoding="utf-16", delimiter=";"):
+    """A console export: header, then one row per (name, version), CRLF, in ``encoding``."""
+    lines = ["Agent name%sAgent version%sStatus" % (delimiter, delimiter)]
+    lines += ["%s%s%s%sConnected" % (name, delimiter, version, delimiter) for name, version in rows]
+    with open(path, "wb") as stream:
+        stream.write(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cleanup playbook on the namespace lab: the gates refuse and change nothing, or pass and remove.
+
+One lab of the bundled example fleet (prefix cl-st-), migrated once; then every
+refusal is tried and each must leave every host's nftables ruleset byte for byte
+as it was; then the real cleanup, proven with real traffic by the verify
+playbook; then the agents' gate. The expectations come from the vendor's table:
+backend bo1 shares its machine with an agent handler, so the console con1 and
+the agent handler ah2 reached it on TCP 443 in 2.6 (legacy) and on TCP 8443 from
+2.7.1 (new); agents older than 2.7.1 use TCP 17000 (legacy_agent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cleanup_helpers import ROOT, agent_export, patched_inventory, playbook, unreachable_overlay
+
+__metaclass__ = type
+
+PREFIX = "cl-st-"
+LAB = os.path.join(ROOT, "tests", "lab", "lab.py")
+MIGRATING = os.path.join(ROOT, "examples", "lab", "inventory.yml")  # ah2 and con1 still on 2.6.3
+UPGRADED = os.path.join(ROOT, "tests", "lab", "inventories", "cleanup.yml")  # every backoffice host on 2.7.1
+HOSTS = ("bo1", "ah2", "con1", "sql1", "log1", "agent-old", "agent-new")
+# Fast and serial-free: the waves are exercised by the Windows simulation test.
+COMMON = ("-e", "linux_firewall_filter_outbound=true", "-e", "ses_serial=100%")
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("ansible-playbook"),
+    reason="needs root, nftables and ansible-playbook")
+
+
+def rulesets():
+    """Every lab host's whole nftables ruleset, as text."""
+    return {host: subprocess.run(["ip", "netns", "exec", PREFIX + host, "nft", "list", "ruleset"], text=True,
+                                 check=True, stdout=subprocess.PIPE).stdout for host in HOSTS}
+
+
+def connects(source, address, port):
+    """A real TCP connection from the source host's namespace (2 s timeout)."""
+    code = ("import socket,sys\ns=socket.socket()\ns.settimeout(2)\n"
+            "sys.exit(0 if s.connect_ex((%r,%d))==0 else 1)" % (address, port))
+    return subprocess.run(["ip", "netns", "exec", PREFIX + source, sys.executable, "-c", code],
+                          check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The migrated lab: (overlay inventory, scratch directory)."""
+    scratch = tmp_path_factory.mktemp("cleanup_lab")
+    env = dict(os.environ, SES_LAB_STATE_ROOT=str(scratch / "state"))
+    subprocess.run([sys.executable, LAB, "up", MIGRATING, PREFIX], env=env, check=True, stdout=subprocess.PIPE)
+    try:
+        overlay = scratch / "state" / PREFIX / "inventory.yml"
+        migrated = playbook("migrate", [MIGRATING, overlay], *COMMON)
+        assert "failed=0" in migrated.out and "unreachable=0" in migrated.out, migrated
+        yield overlay, scratch
+    finally:
+        subprocess.run([sys.executable, LAB, "down", PREFIX], env=env, check=False, stdout=subprocess.PIPE)
+
+
+def refused(lab, inventories, *extra):
+    """Run cleanup, expect a refusal, and check that no host's ruleset changed."""
+    before = rulesets()
+    run = playbook("cleanup", inventories, *COMMON, "-e", "ses_audit_dir=%s" % (lab[1] / "audit"), *extra)
+    assert run.rc != 0, run
+    assert rulesets() == before, "a refused cleanup changed a ruleset"
+    assert not (lab[1] / "audit").exists()
+    return run
+
+
+def test_refuses_while_one_console_is_on_2_6(lab, tmp_path):
+    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"con1": "2.6.3"})
+    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes")
+    assert "BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1" in run.out
+    assert "Cleanup refused: con1 cannot be shown to run 2.7.1" in run.out
+    assert "Nothing was changed." in run.out
+
+
+def test_refuses_when_a_backoffice_host_is_unreachable(lab, tmp_path):
+    overlay = unreachable_overlay(tmp_path / "unreachable.yml", "ah2")
+    run = refused(lab, [UPGRADED, lab[0], overlay], "-e", "ses_cleanup_confirm=yes")
+    assert "BLOCKS: unreachable:" in run.out and "Cleanup refused: ah2 " in run.out
+
+
+def test_limit_to_the_upgraded_hosts_does_not_bypass_the_gate(lab):
+    run = refused(lab, [MIGRATING, lab[0]], "-e", "ses_cleanup_confirm=yes", "--limit", "bo1,sql1,log1,agent-new")
+    assert "Cleanup refused: ah2, con1 " in run.out
+
+
+def test_without_confirmation_it_shows_what_it_would_remove_and_stops(lab):
+    run = refused(lab, [UPGRADED, lab[0]])
+    assert "con1: would remove 1 rule(s), keep 1" in run.out
+    assert "out_console_to_backend_tcp443_legacy (out tcp/443, peers 10.77.0.11/32, legacy)" in run.out
+    assert "run again with -e ses_cleanup_confirm=yes" in run.out
+
+
+def test_unknown_version_string_is_a_clear_error(lab, tmp_path):
+    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"ah2": "2.7.x"})
+    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes")
+    assert "host 'ah2': ses_version is '2.7.x', which is not a version" in run.out
+
+
+def test_agents_gate_refuses_with_one_old_agent_in_the_export(lab, tmp_path):
+    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"agent-old": "2.7.1"})
+    csv = agent_export(tmp_path / "agents.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.6.3.877")])
+    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true",
+                  "-e", "ses_agent_export_csv=%s" % csv)
+    assert "PC-0002  2.6.3.877  (%s line 3; runs 2.6.3.877, older than 2.7.1)" % csv in run.out
+    assert "The agents' gate refused" in run.out
+
+
+def test_agents_gate_refuses_with_an_old_agent_host(lab):
+    run = refused(lab, [UPGRADED, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true")
+    assert "agent-old  2.6.1  (ses_version; runs 2.6.1, older than 2.7.1)" in run.out
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist; export the agent list as CSV from the administration console"),
+    (b"Name;Status\r\nPC-1;Connected\r\n", "no header with an agent name column and an agent version column"),
+    (b"Name,Version\r\nPC-1,2.7.1\r\nPC-2,two\r\n", "line 3: agent 'PC-2' has the version 'two'"),
+])
+def test_bad_agent_export_is_a_clear_error(lab, tmp_path, content, message):
+    path = tmp_path / "agents.csv"
+    if content is not None:
+        path.write_bytes(content)
+    run = refused(lab, [UPGRADED, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true",
+                  "-e", "ses_agent_export_csv=%s" % path)
+    assert message in run.out and str(path) in run.out
+
+
+def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):
+    overlay, scratch = lab
+    audit_dir = scratch / "audit-pass"
+    run = playbook("cleanup", [UPGRADED, overlay], *COMMON, "-e", "ses_cleanup_confirm=yes",
+                   "-e", "ses_audit_dir=%s" % audit_dir)
+    assert run.rc == 0, run
+    assert "4 legacy rule(s) removed on 3 of 7 host(s)." in run.out
+    # Real traffic: the verify playbook connects every flow of the cleanup matrix and checks
+    # that the retired 2.6 flows are now blocked.
+    verify = playbook("verify", [UPGRADED, overlay], "-e", "ses_phase=cleanup")
+    assert verify.rc == 0, verify
+    # The same, first hand: con1 -> bo1 on 443 (2.6) is blocked, on 8443 (2.7.1) open.
+    assert not connects("con1", "10.77.0.11", 443)
+    assert connects("con1", "10.77.0.11", 8443)
+    assert connects("agent-old", "10.77.0.12", 17000)  # TCP 17000 stays without the agents' gate
+    # The audit record names what went where.
+    records = sorted(audit_dir.glob("*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text())
+    removed = {entry["host"]: sorted(rule["name"] for rule in entry["rules_removed"]) for entry in record["hosts"]}
+    assert removed == {
+        "bo1": ["in_agent_handler_to_backend_tcp443_legacy", "in_console_to_backend_tcp443_legacy"],
+        "ah2": ["out_agent_handler_to_backend_tcp443_legacy"],
+        "con1": ["out_console_to_backend_tcp443_legacy"],
+        "sql1": [], "log1": [], "agent-old": [], "agent-new": []}
+    assert all(entry["started"] and entry["finished"] for entry in record["hosts"])
+    assert record["run"]["playbook"] == "ses_evolution.firewall.cleanup"
+    assert "| in_console_to_backend_tcp443_legacy | in | tcp/443 | 10.77.0.21/32 | legacy |" in \
+        records[0].with_suffix(".md").read_text()
+
+
+def test_agents_gate_passes_when_every_agent_is_new_and_removes_17000(lab, tmp_path):
+    overlay, scratch = lab
+    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"agent-old": "2.7.1"})
+    csv = agent_export(tmp_path / "agents.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.7.2")], encoding="utf-8")
+    run = playbook("cleanup", [inventory, overlay], *COMMON, "-e", "ses_cleanup_confirm=yes",
+                   "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % csv,
+                   "-e", "ses_audit_dir=%s" % (scratch / "audit-agents"))
+    assert run.rc == 0, run
+    assert "Enable old communication protocol" in run.out
+    assert "17000" not in rulesets()["ah2"] and "17000" not in rulesets()["bo1"]
+    assert not connects("agent-old", "10.77.0.12", 17000)
+    assert connects("agent-old", "10.77.0.12", 443)
+    assert connects("agent-new", "10.77.0.11", 443)
