@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import build_report
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import VerifyPlanError, build_report
 
 __metaclass__ = type
 
@@ -39,6 +39,13 @@ options:
     description: Per destination host, the result of C(ses_probe mode=collect) (C(received), C(unconfirmable)).
     type: dict
     required: true
+  unconfirmed:
+    description:
+      - What an C(unconfirmed) UDP probe counts as. V(fail) (a failure) or V(warn) (a C(WARN) row that does
+        not fail the run).
+    type: str
+    default: fail
+    choices: [fail, warn]
 """
 
 EXAMPLES = r"""
@@ -54,17 +61,20 @@ RETURN = r"""
 _value:
   description:
     - C(rows), one per probe, with C(source), C(destination), C(address), C(protocol), C(port), C(check),
-      C(flows), C(lifecycle), C(expected), C(result), C(verdict) (C(PASS), C(FAIL), C(SKIP)) and C(detail).
-    - The counts C(passed), C(failed), C(skipped), C(total); C(phase); C(table), the rows as text lines.
+      C(flows), C(lifecycle), C(expected), C(result), C(verdict) (C(PASS), C(FAIL), C(SKIP), C(WARN)) and C(detail).
+    - The counts C(passed), C(failed), C(skipped), C(warned), C(total); C(phase); C(table), the rows as text lines.
   type: dict
 """
 
 
-def verify_report(plan, outcomes, receipts):
+def verify_report(plan, outcomes, receipts, unconfirmed="fail"):
     """Rows, counts and table of a verify run."""
     if not isinstance(plan, dict) or "probes" not in plan:
         raise AnsibleFilterError("verify_report: the input must be the plan made by verify_plan")
-    return build_report(plan, dict(outcomes or {}), dict(receipts or {}))
+    try:
+        return build_report(plan, dict(outcomes or {}), dict(receipts or {}), str(unconfirmed))
+    except VerifyPlanError as exc:
+        raise AnsibleFilterError("verify_report: %s" % exc)
 
 
 class FilterModule:

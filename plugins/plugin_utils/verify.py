@@ -162,11 +162,13 @@ def build_plan(matrix, hosts, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=
         probe["id"] = "p%03d" % number
         probe["token"] = "ses-verify-%s-%s" % (session, probe["id"])
         probe["runnable"] = planner.can_probe_from(probe["source"])
+        # Only a Linux destination runs ses_probe (listener, receipts); others are taken as they are.
+        probe["observed"] = planner.can_probe_from(probe["destination"])
         if not probe["runnable"]:
             continue
         by_source.setdefault(probe["source"], []).append(
             {key: probe[key] for key in ("id", "address", "protocol", "port", "token")})
-        if planner.can_probe_from(probe["destination"]):
+        if probe["observed"]:
             wanted = listeners.setdefault(probe["destination"], [])
             entry = {"protocol": probe["protocol"], "port": probe["port"]}
             if entry not in wanted:
@@ -189,6 +191,9 @@ def _verdict_of(probe, outcome, receipt):
         return ("open" if status in OPEN_STATUSES else "blocked"), detail or status
     if status != "sent":
         return "blocked", detail or status
+    if not probe["observed"]:
+        return "unconfirmed", ("%s runs no probe module (not a Linux host of this run): its UDP receipts "
+                               "cannot be read" % probe["destination"])
     if receipt is None:
         return "error", "no receipt report from %s" % probe["destination"]
     if probe["id"] in receipt.get("received", []):
@@ -199,19 +204,24 @@ def _verdict_of(probe, outcome, receipt):
     return "blocked", "datagram sent, not received by %s" % probe["destination"]
 
 
-def build_report(plan, outcomes, receipts):
+def build_report(plan, outcomes, receipts, unconfirmed="fail"):
     """Rows and counts; ``outcomes`` maps source -> probe id -> {status, detail}; ``receipts`` maps
-    destination -> {received: [ids], unconfirmable: [ids]}."""
+    destination -> {received: [ids], unconfirmable: [ids]}. ``unconfirmed``: "fail" or "warn" (a UDP
+    datagram whose arrival cannot be observed is then a warning, not a failure)."""
+    if unconfirmed not in ("fail", "warn"):
+        raise VerifyPlanError("ses_verify_unconfirmed is %r; use fail or warn" % (unconfirmed,))
     rows = []
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "warned": 0}
     for probe in plan["probes"]:
         outcome = (outcomes.get(probe["source"]) or {}).get(probe["id"])
         result, detail = _verdict_of(probe, outcome, receipts.get(probe["destination"]))
         if result == "skipped":
             verdict = "SKIP"
+        elif result == "unconfirmed" and unconfirmed == "warn":
+            verdict = "WARN"
         else:
             verdict = "PASS" if result == probe["expected"] else "FAIL"
-        counts[{"PASS": "passed", "FAIL": "failed", "SKIP": "skipped"}[verdict]] += 1
+        counts[{"PASS": "passed", "FAIL": "failed", "SKIP": "skipped", "WARN": "warned"}[verdict]] += 1
         rows.append({
             "id": probe["id"], "source": probe["source"], "destination": probe["destination"],
             "address": probe["address"], "protocol": probe["protocol"], "port": probe["port"],
@@ -234,7 +244,7 @@ def render_table(rows):
            "  ".join("-" * width for width in widths)]
     for row, line in zip(rows, lines):
         text = "  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
-        if row["verdict"] == "FAIL":
+        if row["verdict"] in ("FAIL", "WARN"):
             text += "   <- " + row["detail"]
         out.append(text)
     return out

@@ -167,3 +167,19 @@ def test_report_counts_and_table():
     assert report["passed"] == report["total"] - report["skipped"]
     assert report["table"][0].split()[:3] == ["source", "destination", "proto/port"]
     assert len(report["table"]) == 2 + report["total"]
+
+
+def test_udp_to_a_windows_destination_is_unconfirmed():
+    hosts = dict(LINUX, log1={"managed": True, "platform": "windows"})
+    plan = _plan(hosts=hosts)
+    probe = _probe(plan, "bo1", "log1", "udp", 514)
+    assert probe["runnable"] and not probe["observed"]
+    assert "log1" not in plan["listeners"] and "log1" not in plan["expect"]
+    report = build_report(plan, {"bo1": {probe["id"]: {"status": "sent"}}}, {})
+    row = next(r for r in report["rows"] if r["id"] == probe["id"])
+    assert (row["result"], row["verdict"]) == ("unconfirmed", "FAIL")
+    warned = build_report(plan, {"bo1": {probe["id"]: {"status": "sent"}}}, {}, unconfirmed="warn")
+    row = next(r for r in warned["rows"] if r["id"] == probe["id"])
+    assert row["verdict"] == "WARN" and warned["warned"] == 1
+    with pytest.raises(VerifyPlanError, match="ses_verify_unconfirmed"):
+        build_report(plan, {}, {}, unconfirmed="maybe")
