@@ -70,8 +70,8 @@ _value:
   description:
     - C(probes), each with C(id), C(source), C(destination), C(address), C(protocol), C(port), C(expected)
       (C(open) or C(blocked)), C(check) (C(flow), C(outside_matrix) or C(retired)), C(flows), C(lifecycles),
-      C(token), C(runnable) (the source can run probes) and C(observed) (the destination runs the probe module:
-      listener and UDP receipts).
+      C(token), C(runnable) (the source can run probes) and C(observed) (the destination runs the probe module,
+      for its listener and UDP receipts).
     - C(probes_by_source), per source host, its runnable probes in the shape M(ses_evolution.firewall.ses_probe) takes
       (C(id), C(address), C(protocol), C(port), C(token)); C(expect), per destination host, its UDP probes (C(id), C(port), C(token)).
     - C(listeners), per destination host, the C(protocol)/C(port) pairs that must have a listener.

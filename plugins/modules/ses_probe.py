@@ -29,7 +29,7 @@ description:
   - Nothing is configured and nothing persists, so the module never reports a change and runs the same
     in check mode.
 author:
-  - ses_evolution.firewall contributors
+  - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   mode:
     description: The step to run.
@@ -124,15 +124,19 @@ options:
     elements: path
     default: []
 notes:
-  - The blocked outcomes are C(timeout) (dropped), C(refused) (reset: with verify's listener in place, a
-    reject rule), C(unreachable) (ICMP reject) and C(denied) (this host's own output rules, EPERM).
+  - The blocked outcomes are C(timeout) (dropped), C(refused) (a reset, which with verify's listener in place
+    means a reject rule), C(unreachable) (ICMP reject) and C(denied) (this host's own output rules, EPERM).
 attributes:
   check_mode:
     support: full
+    description: Probes change nothing, so they run the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is configured, so there is no diff.
   platform:
+    support: full
     platforms: posix
+    description: Linux and other POSIX hosts with Python; Windows hosts cannot run it.
 """
 
 EXAMPLES = r"""

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The SES lab: an inventory's hosts as network namespaces on one machine.
 
-    lab.py up INVENTORY [PREFIX]   build (or rebuild) the lab of INVENTORY
-    lab.py down [PREFIX]           kill what runs in the lab's namespaces, delete them
-    lab.py status [PREFIX]         what exists and what listens
+    python3 tests/lab/lab.py up INVENTORY [PREFIX]   build (or rebuild) the lab of INVENTORY
+    python3 tests/lab/lab.py down [PREFIX]           kill what runs in the lab's namespaces, delete them
+    python3 tests/lab/lab.py status [PREFIX]         what exists and what listens
 
 One namespace per host (``PREFIX + inventory name``), one bridge in its own
 namespace (``PREFIX + "br"``), one veth pair per host into it. Each host gets its

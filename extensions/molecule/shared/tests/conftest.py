@@ -45,7 +45,7 @@ class NetnsBackend(LocalBackend):
 def lab():
     path = os.path.join(STATE, "lab.json")
     if not os.path.exists(path):
-        pytest.fail("no lab state in %s: run 'tests/lab/lab.py up INVENTORY %s' first" % (STATE, PREFIX))
+        pytest.fail("no lab state in %s: run 'python3 tests/lab/lab.py up INVENTORY %s' first" % (STATE, PREFIX))
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
