@@ -173,12 +173,14 @@ def bench_engine(agents, repeat):
     hostvars = as_the_action_plugin_reads(groups, hostvars)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     timings = []
+    cpu = []
     matrix = None
     for _ in range(repeat):
         matrix = None
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         matrix = compute_matrix(groups, hostvars, phase="migrate")
         timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     seconds = min(timings)
     handlers, cidrs = check_agent_peers(matrix, groups, hostvars, agents)
@@ -188,7 +190,8 @@ def bench_engine(agents, repeat):
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print("    hosts in the matrix: %d, flows: %d" % (len(matrix["hosts"]), len(matrix["flows"])))
-    print("    time: %.2f s (best of %d: %s)" % (seconds, repeat, ", ".join("%.2f" % t for t in timings)))
+    print("    time: %.2f s wall, %.2f s CPU (best of %d: %s wall)"
+          % (seconds, min(cpu), repeat, ", ".join("%.2f" % t for t in timings)))
     print("    peak memory allocated by compute_matrix (tracemalloc): %.0f MiB" % (peak / 1048576.0))
     print("    process max RSS: %.0f MiB (%.0f MiB before computing)" % (rss_after / 1048576.0,
                                                                         rss_before / 1048576.0))
@@ -217,11 +220,17 @@ def write_inventory(path, agents):
         json.dump({"all": {"vars": {"ses_target_version": "2.7.1"}, "children": children}}, handle)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command, env):
-    start = time.perf_counter()
+    """Wall and CPU seconds (the command and its children: Ansible forks workers) of one run."""
+    start, start_cpu = time.perf_counter(), children_cpu()
     process = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              check=False)
-    seconds = time.perf_counter() - start
+    seconds = (time.perf_counter() - start, children_cpu() - start_cpu)
     if process.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (" ".join(command), process.stdout[-3000:], process.stderr[-3000:]))
     return seconds, process
@@ -245,16 +254,18 @@ def bench_playbook(agents, keep):
                                      "-e", "ses_report_dir=%s" % report_dir], env)
     sizes = ", ".join("%s %.1f MiB" % (name, os.path.getsize(os.path.join(report_dir, name)) / 1048576.0)
                       for name in sorted(os.listdir(report_dir)))
-    ratio = report_seconds / inventory_seconds
-    print("    ansible-inventory --list: %.2f s" % inventory_seconds)
-    print("    report playbook:          %.2f s (%s)" % (report_seconds, sizes))
-    print("    ratio: %.2fx; goal (<= %.0fx): %s" % (ratio, GOAL_RATIO, "met" if ratio <= GOAL_RATIO else "MISSED"))
+    ratio = report_seconds[0] / inventory_seconds[0]
+    cpu_ratio = report_seconds[1] / inventory_seconds[1]
+    print("    ansible-inventory --list: %.2f s wall, %.2f s CPU" % inventory_seconds)
+    print("    report playbook:          %.2f s wall, %.2f s CPU (%s)" % (report_seconds + (sizes,)))
+    print("    ratio: %.2fx wall, %.2fx CPU; goal (<= %.0fx): %s"
+          % (ratio, cpu_ratio, GOAL_RATIO, "met" if max(ratio, cpu_ratio) <= GOAL_RATIO else "MISSED"))
     if keep is None:
         shutil.rmtree(workdir)
     else:
         print("    files kept in %s" % workdir)
     del process
-    return ratio <= GOAL_RATIO
+    return max(ratio, cpu_ratio) <= GOAL_RATIO
 
 
 def main():
@@ -266,6 +277,8 @@ def main():
     parser.add_argument("--keep", metavar="DIR", help="write (b)'s inventory and report into DIR and keep them")
     args = parser.parse_args()
     print("machine: %s" % machine())
+    print("load average at start: %.2f %.2f %.2f (wall times stretch when other work shares the CPUs)"
+          % os.getloadavg())
     ok = bench_engine(args.agents, args.repeat)
     if not args.skip_playbook:
         ok = bench_playbook(args.inventory_agents, args.keep) and ok

@@ -91,7 +91,8 @@ class ActionModule(ActionBase):
             return result
 
         result["changed"] = False
-        result["ansible_facts"] = {"ses_port_matrix": matrix}
+        if args["set_fact"]:
+            result["ansible_facts"] = {"ses_port_matrix": matrix}
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
         result["summary"] = summarize(matrix)
         if args.get("report_dir"):

@@ -57,6 +57,14 @@ options:
         then. In check mode nothing is written and the task tells whether it would change.
       - Unset, no file is written.
     type: path
+  set_fact:
+    description:
+      - Set the fact C(ses_port_matrix) (the default).
+      - V(false) only writes the report files and returns RV(summary). Ansible copies a fact several times
+        on its way from the task to the play, which on tens of thousands of agents costs more than computing
+        the matrix; the report playbook does not need the fact and turns it off.
+    type: bool
+    default: true
 notes:
   - Reading host variables is the cost on large fleets, so agents are read for C(ses_address),
     C(ansible_host) and C(ses_version) only.
@@ -111,7 +119,7 @@ EXAMPLES = r"""
 RETURN = r"""
 ansible_facts:
   description: The fact C(ses_port_matrix).
-  returned: success
+  returned: success, unless O(set_fact=false)
   type: complex
   contains:
     ses_port_matrix:

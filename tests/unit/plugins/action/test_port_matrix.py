@@ -48,9 +48,9 @@ PLAYBOOK = [{
     ]}]
 
 
-def run(tmp_path, inventory, extra=None, check=False):
+def run(tmp_path, inventory, extra=None, check=False, playbook=None):
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (tmp_path / "playbook.yml").write_text(yaml.safe_dump(PLAYBOOK))
+    (tmp_path / "playbook.yml").write_text(yaml.safe_dump(playbook or PLAYBOOK))
     extra = dict(extra or {}, dump_to=str(tmp_path / "dump.json"))
     command = [sys.executable, "-m", "ansible", "playbook", "-i", str(tmp_path / "inventory.yml"),
                str(tmp_path / "playbook.yml"), "-e", json.dumps(extra)]
@@ -155,9 +155,24 @@ def test_groups_argument_renames_the_groups(tmp_path):
     assert dump["fact_hosts"] == ["bo1"]
 
 
+def test_set_fact_false_writes_the_report_only(tmp_path):
+    playbook = [{"name": "report only", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "matrix", "ses_evolution.firewall.port_matrix": {"report_dir": str(tmp_path / "report"),
+                                                                 "set_fact": False}, "register": "pm"},
+        {"name": "dump", "ansible.builtin.copy": {
+            "content": "{{ {'changed': pm.changed, 'summary': pm.summary, 'has_fact': ses_port_matrix is defined,"
+                       " 'facts_returned': 'ansible_facts' in pm} | to_json }}",
+            "dest": "{{ dump_to }}"}}]}]
+    process, dump = run(tmp_path, INVENTORY, playbook=playbook)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert dump["has_fact"] is False and dump["facts_returned"] is False
+    assert dump["summary"]["hosts"] == 3 and dump["changed"] is True
+    assert json.loads((tmp_path / "report" / "port_matrix.json").read_text())["hosts"]["con1"]["address"] == "192.0.2.21"
+
+
 def test_argument_spec_comes_from_the_stub():
     options = yaml.safe_load(stub.DOCUMENTATION)["options"]
-    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir"}
+    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact"}
     assert action.ARGUMENT_SPEC["phase"] == {"type": "str", "choices": ["migrate", "cleanup"]}
     assert action.ARGUMENT_SPEC["report_dir"] == {"type": "path"}
 
