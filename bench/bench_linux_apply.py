@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -183,10 +182,10 @@ def main():
         role_first, role_first_recap = playbook(base, inventory, ROLE_PLAY, rules, ipt)
         role_again, role_again_recap = playbook(base, inventory, ROLE_PLAY, rules, ipt)
         reset_firewalls(options.hosts)
-        nft_first, _ = playbook(base, inventory, ROLE_PLAY, rules)
+        nft_first, _nft_first_recap = playbook(base, inventory, ROLE_PLAY, rules)
         nft_again, nft_again_recap = playbook(base, inventory, ROLE_PLAY, rules)
         reset_firewalls(options.hosts)
-        base_first, _ = playbook(base, inventory, BASELINE_PLAY, rules)
+        base_first, _base_first_recap = playbook(base, inventory, BASELINE_PLAY, rules)
         base_again, base_again_recap = playbook(base, inventory, BASELINE_PLAY, rules)
         tasks = {}
         for count in (max(options.rules // 3, 1), options.rules, options.rules * 3):
@@ -210,8 +209,8 @@ def main():
         print("| %s | %.1f | %s |" % (label, seconds, "-" if changed is None else changed))
     print("\nratio, first apply (baseline / role, iptables): %.1fx" % (base_first / role_first))
     print("ratio, rerun (baseline / role, iptables): %.1fx" % (base_again / role_again))
-    print("tasks per host by rule count (role): %s" % ", ".join("%d rules: %s" % (count, "/".join(map(str, seen)))
-                                                                   for count, seen in sorted(tasks.items())))
+    per_count = ["%d rules: %s" % (count, "/".join(map(str, seen))) for count, seen in sorted(tasks.items())]
+    print("tasks per host by rule count (role): %s" % ", ".join(per_count))
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def management_peers(sources, connection_client=None):
         text = str(item).strip()
         if text and text.lower() != ANY and "/" not in text:
             try:
-                address = ipaddress.ip_address(text.split("%")[0])
+                address = ipaddress.ip_address(text.split("%", maxsplit=1)[0])
             except ValueError:
                 problems.append("linux_firewall_management_sources holds %r, which is not an address or CIDR" % item)
                 continue

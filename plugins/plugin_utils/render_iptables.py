@@ -175,7 +175,7 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
     stored = stored.strip("\n")
     stored = stored + "\n" if stored else ""
     expected = desired + FINGERPRINT_PREFIX + (fingerprint.strip() or "none") + "\n"
-    previous = stored.split(FINGERPRINT_PREFIX)[0] if stored else ""
+    previous = stored.split(FINGERPRINT_PREFIX, maxsplit=1)[0] if stored else ""
     added, removed = rule_changes(previous, desired)
     return {
         "changed": stored != expected,
@@ -184,6 +184,7 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
         "removed": removed,
         "before": stored,
         "after": expected,
+        "desired": desired,
         "apply_v4": _restore_text(desired_v4, live_v4),
         "apply_v6": _restore_text(desired_v6, live_v6),
         "rules_v4": merge_rules_file(file_v4, desired_v4),

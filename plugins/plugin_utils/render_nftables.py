@@ -257,7 +257,7 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
     if options.mode == "integrate":
         cleanup.append("table inet %s\ndelete table inet %s" % (options.table, options.table))
 
-    previous = stored.split(FINGERPRINT_PREFIX)[0] if stored else ""
+    previous = stored.split(FINGERPRINT_PREFIX, maxsplit=1)[0] if stored else ""
     added, removed = rule_changes(previous, desired)
     return {
         "changed": stored != expected,
@@ -266,6 +266,7 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
         "removed": removed,
         "before": stored,
         "after": expected,
+        "desired": desired,
         "apply": desired.replace(HEADER, HEADER + "".join(line + "\n" for line in cleanup), 1),
         "warnings": defeating_chains(objects, options),
         "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
