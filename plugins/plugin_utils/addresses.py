@@ -11,6 +11,7 @@ import socket
 __metaclass__ = type
 
 ANY = "any"
+_ADDRESS_TYPES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
 PROTOCOLS = ("tcp", "udp")
 
 
@@ -81,9 +82,10 @@ def _suggest_network(text):
 
 
 def _merged_spans(networks, version):
-    """Sorted, merged [start, end) integer spans of the networks of one IP version."""
+    """Sorted, merged [start, end) integer spans of the networks (or single addresses) of one IP version."""
     bits = 32 if version == 4 else 128
-    spans = sorted((int(net.network_address), 1 << (bits - net.prefixlen))
+    spans = sorted((int(net), 1) if isinstance(net, _ADDRESS_TYPES) else
+                   (int(net.network_address), 1 << (bits - net.prefixlen))
                    for net in networks if net.version == version)
     merged = []
     for start, size in spans:
@@ -112,7 +114,10 @@ def _cidr_blocks(networks, version):
 
 
 def collapse_networks(networks):
-    """The fewest networks covering exactly ``networks``, IPv4 first (None, meaning any, stays None)."""
+    """The fewest networks covering exactly ``networks``, IPv4 first (None, meaning any, stays None).
+
+    Items may also be single addresses (ip_address objects), each counting as a /32 or /128.
+    """
     if networks is None:
         return None
     return [ipaddress.ip_network((start, prefix)) if version == 4 else ipaddress.IPv6Network((start, prefix))

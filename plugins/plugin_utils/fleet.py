@@ -44,17 +44,24 @@ COMPONENT_VARIABLES = {
 class Host:
     """One inventory host taking part in SES flows."""
 
-    __slots__ = ("name", "components", "address", "network", "version", "version_text", "settings")
+    __slots__ = ("name", "components", "address", "_network", "version", "version_text", "settings")
 
     def __init__(self, name, components, address, version, version_text):
         self.name = name
         self.components = components
         self.address = address
-        self.network = host_network(address)
+        self._network = None
         self.version = version
         self.version_text = version_text
         # Parsed component settings, e.g. "sql_ports" -> [("tcp", 1433)], "agent_networks" -> [...].
         self.settings = {}
+
+    @property
+    def network(self):
+        """The address as a /32 or /128 network, made on first use: agents (100,000 of them) never need theirs."""
+        if self._network is None:
+            self._network = host_network(self.address)
+        return self._network
 
     @property
     def co_located(self):

@@ -87,7 +87,7 @@ class MatrixBuilder:
         self.rules = {}
         self.agent_rules = _RuleSet()
         agents = fleet.of("agent")
-        self.agent_networks = collapse_networks([host.network for host in agents])
+        self.agent_networks = collapse_networks([host.address for host in agents])
         self.agent_hosts = [host.name for host in agents]
         self.agent_ends = {}  # agent handler name -> networks of the agents' end facing it
         self.collapsed = {}  # id(network list) -> (the list, kept so the id stays unique; its CIDRs)

@@ -68,3 +68,11 @@ def test_parse_host_address_matches_ipaddress(text):
     if got is not None:
         assert address_text(got) == str(expected)
         assert host_network(got) == ipaddress.ip_network(expected)
+
+
+def test_collapse_takes_single_addresses():
+    addresses = [ipaddress.ip_address("10.0.0.%d" % last) for last in (0, 1, 2, 3, 5)]
+    addresses.append(ipaddress.ip_address("2001:db8::1"))
+    expected = ["10.0.0.0/30", "10.0.0.5/32", "2001:db8::1/128"]
+    assert [str(net) for net in collapse_networks(addresses)] == expected
+    assert collapse(addresses) == expected
