@@ -44,7 +44,8 @@ EXAMPLES = r"""
   #                             "sql_server": 1, "syslog_server": 1},
   #     "rules": 33, "rules_per_lifecycle": {"permanent": 17, "legacy": 4, "new": 8, "legacy_agent": 4},
   #     "retired_rules": 0, "flows": 19, "backoffice_ready": false, "blocking_hosts": ["ah2", "con1"],
-  #     "agents_ready": false, "blocking_agents_count": 1, "warnings": []}
+  #     "agents_ready": false, "blocking_agents_count": 1, "agent_networks_unverified": [],
+  #     "warnings": []}
 """
 
 RETURN = r"""
@@ -52,7 +53,8 @@ _value:
   description:
     - C(phase), C(target_version), C(preview); C(hosts) and C(hosts_per_component); C(rules),
       C(rules_per_lifecycle) and C(retired_rules) (rules the phase removes), counted over all hosts;
-      C(flows); C(backoffice_ready), C(blocking_hosts), C(agents_ready), C(blocking_agents_count);
+      C(flows); C(backoffice_ready), C(blocking_hosts), C(agents_ready), C(blocking_agents_count),
+      C(agent_networks_unverified);
       C(warnings).
   type: dict
 """

@@ -182,6 +182,7 @@ summary:
     blocking_hosts: [ah2, con1]
     agents_ready: false
     blocking_agents_count: 1
+    agent_networks_unverified: []
     warnings: []
 report_files:
   description: The report files, when O(report_dir) is set (written or, in check mode, to be written).

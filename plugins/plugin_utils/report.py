@@ -23,6 +23,8 @@ CSV_COLUMNS = ("host", "address", "components", "direction", "protocol", "port",
 # How many hosts a collapsed table names, and how many peers a table cell lists.
 LISTED_HOSTS = 5
 LISTED_PEERS = 8
+# Above this many edges the diagram draws one node per component combination.
+MAX_EDGES = 150
 EXTERNAL_LABELS = {
     "agents": "agents",
     "public_api_clients": "public API clients",
@@ -104,6 +106,7 @@ def summarize(matrix):
         "blocking_hosts": gate["blocking_hosts"],
         "agents_ready": gate["agents_ready"],
         "blocking_agents_count": gate.get("blocking_agents_count", 0),
+        "agent_networks_unverified": list(gate.get("agent_networks_unverified", ())),
         "warnings": list(matrix.get("warnings", ())),
     }
 
@@ -229,10 +232,25 @@ def _label(text):
 
 
 def render_mermaid(matrix):
-    """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style."""
+    """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style.
+
+    Hosts with identical rules share a node. When that still makes more than
+    MAX_EDGES edges (Mermaid stops rendering at 500), hosts are grouped by
+    their components instead, so large fleets keep a readable diagram.
+    """
+    lines, edge_count = _mermaid(matrix, host_groups(matrix))
+    if edge_count > MAX_EDGES:
+        by_components = {}
+        for names in host_groups(matrix):
+            by_components.setdefault(tuple(matrix["hosts"][names[0]]["components"]), []).extend(names)
+        lines, edge_count = _mermaid(matrix, list(by_components.values()))
+    return lines
+
+
+def _mermaid(matrix, node_groups):
     node_of = {}
     node_lines = []
-    for index, names in enumerate(host_groups(matrix)):
+    for index, names in enumerate(node_groups):
         host = matrix["hosts"][names[0]]
         if "agent" in host["components"]:
             continue  # agent hosts are drawn as the "agents" end
@@ -269,7 +287,7 @@ def render_mermaid(matrix):
         text = ", ".join("%s/%d" % (protocol, port) for port, protocol in sorted(labels))
         lines.append('    %s %s|"%s"| %s' % (source, style, text, destination))
     lines.append("```")
-    return lines
+    return lines, len(edges)
 
 
 def render_all(matrix):

@@ -216,3 +216,26 @@ def test_select_host_rules(migrate, cleanup_ready):
     assert select_host_rules(migrate, "no-such-host") == []
     with pytest.raises(ValueError, match="unknown lifecycle 'old'"):
         select_host_rules(migrate, "con1", ["old"])
+
+
+def test_mermaid_groups_a_large_fleet_by_components():
+    """40 agent handlers, each with its own agent network, make distinct rule sets: too many edges."""
+    groups = {"ses_backends": ["bo%d" % index for index in range(6)],
+              "ses_agent_handlers": ["bo0", "bo1"] + ["ah%02d" % index for index in range(40)],
+              "ses_consoles": ["con%d" % index for index in range(5)]}
+    hostvars = {"bo%d" % index: {"ses_address": "10.1.0.%d" % (index + 1), "ses_version": "2.7.1"}
+                for index in range(6)}
+    hostvars.update({"ah%02d" % index: {"ses_address": "10.2.0.%d" % (index + 1), "ses_version": "2.7.1",
+                                         "ses_agent_networks": ["10.%d.0.0/16" % (100 + index)]}
+                     for index in range(40)})
+    hostvars.update({"con%d" % index: {"ses_address": "10.3.0.%d" % (index + 1), "ses_version": "2.7.1"}
+                     for index in range(5)})
+    matrix = compute_matrix(groups, hostvars)
+    assert len(host_groups(matrix)) > 40  # per rule set: one node per agent handler
+    lines = render_mermaid(matrix)
+    host_nodes = [line for line in lines if re.match(r'^    h\d+\["', line)]
+    edges = [line for line in lines if "|" in line]
+    # backend+agent_handler, backend, agent_handler, console
+    assert len(host_nodes) == 4
+    assert any('ah00 + 39 more<br/>agent_handler<br/>40 hosts' in line for line in host_nodes)
+    assert 0 < len(edges) <= 150
