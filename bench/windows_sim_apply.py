@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -51,11 +50,9 @@ def _digest(root):
 
 def run(method, extra, label):
     root = tempfile.mkdtemp(prefix="ses_winsim_bench_")
-    subprocess.run([sys.executable, WINSIM, "build-path", os.path.join(root, "collections")], check=True,
-                   capture_output=True)
     subprocess.run([sys.executable, WINSIM, "init", root, os.path.join(SCENARIO, "seed.json")], check=True)
-    env = dict(os.environ, WINDOWS_SIM_ROOT=root, ANSIBLE_COLLECTIONS_PATH="%s:%s:%s" % (
-        os.path.join(root, "collections"), os.path.join(ROOT, "tests", "windows_sim"),
+    env = dict(os.environ, WINDOWS_SIM_ROOT=root, ANSIBLE_COLLECTIONS_PATH="%s:%s" % (
+        os.path.join(ROOT, "tests", "windows_sim"),
         os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.expanduser("~/.ansible/collections"))))
     variables = dict(extra, windows_firewall_method=method)
     command = ["ansible-playbook", "-i", os.path.join(SCENARIO, "inventory", "hosts.yml"),

@@ -1,10 +1,8 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Windows simulator's tooling (test-only): simulated hosts, the SES installer's rules, the collections path.
 
-  winsim.py build-path DEST          test-only collections tree: ses_evolution.firewall with the reconcile twin
   winsim.py init ROOT SEED.json      one folder per simulated host: store.json + interpreter wrapper
   winsim.py install ROOT HOST VERSION COMPONENTS [--co-located] [--spelling page|spaced]
                                      what the SES installer does to the firewall and the registry
@@ -15,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import stat
@@ -24,60 +21,17 @@ import sys
 __metaclass__ = type
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CHECKOUT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (  # noqa: E402
     ALL_PROFILES, new_rule, set_property, squash)
 
-TWINS = {"win_ses_firewall_reconcile.py": os.path.join(HERE, "twins", "win_ses_firewall_reconcile.py")}
 INSTALLER_GROUP = "Stormshield Endpoint Security Evolution"  # assumed: the page does not give the group
 DEFAULT_PROFILES = [
     {"Name": "Domain", "Enabled": "True", "DefaultInboundAction": "Block", "DefaultOutboundAction": "Allow"},
     {"Name": "Private", "Enabled": "True", "DefaultInboundAction": "Block", "DefaultOutboundAction": "Allow"},
     {"Name": "Public", "Enabled": "True", "DefaultInboundAction": "Block", "DefaultOutboundAction": "Allow"},
 ]
-
-
-def build_path(dest):
-    """DEST/ansible_collections/ses_evolution/firewall: the checkout by symlinks, the reconcile module's twin in
-    place of its documentation stub (a collection is found whole on the first path that has it)."""
-    root = os.path.join(dest, "ansible_collections", "ses_evolution", "firewall")
-    os.makedirs(os.path.join(root, "plugins", "modules"), exist_ok=True)
-
-    def link(source, target):
-        if os.path.lexists(target):
-            os.remove(target)
-        os.symlink(source, target)
-
-    for entry in os.listdir(CHECKOUT):
-        if entry not in ("plugins", ".git"):
-            link(os.path.join(CHECKOUT, entry), os.path.join(root, entry))
-    for entry in os.listdir(os.path.join(CHECKOUT, "plugins")):
-        if entry != "modules":
-            link(os.path.join(CHECKOUT, "plugins", entry), os.path.join(root, "plugins", entry))
-    modules = os.path.join(CHECKOUT, "plugins", "modules")
-    for entry in os.listdir(modules):
-        target = os.path.join(root, "plugins", "modules", entry)
-        if os.path.splitext(entry)[0] + ".py" in TWINS and entry not in TWINS:
-            # The PowerShell implementation would be picked over the twin.
-            if os.path.lexists(target):
-                os.remove(target)
-            continue
-        if entry not in TWINS:
-            link(os.path.join(modules, entry), target)
-            continue
-        with open(os.path.join(modules, entry)) as handle:
-            tree = ast.parse(handle.read())
-        documentation = next(node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                             and getattr(node.targets[0], "id", None) == "DOCUMENTATION")
-        with open(TWINS[entry]) as handle:
-            twin = handle.read().replace("DOCUMENTATION = None", "DOCUMENTATION = %r" % documentation, 1)
-        if os.path.lexists(target):
-            os.remove(target)
-        with open(target, "w") as handle:
-            handle.write(twin)
-    return dest
 
 
 def installer_rules(version, components, co_located, spelling="page"):
@@ -209,7 +163,6 @@ def calls(root):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build-path").add_argument("dest")
     p_init = sub.add_parser("init")
     p_init.add_argument("root")
     p_init.add_argument("seed")
@@ -223,9 +176,7 @@ def main(argv=None):
     p_rules.add_argument("host")
     sub.add_parser("calls").add_argument("root")
     args = parser.parse_args(argv)
-    if args.command == "build-path":
-        print(build_path(args.dest))
-    elif args.command == "init":
+    if args.command == "init":
         with open(args.seed) as handle:
             init(args.root, json.load(handle))
     elif args.command == "install":

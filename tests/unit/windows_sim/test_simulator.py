@@ -156,11 +156,9 @@ def test_installer_model_follows_the_vendor_page():
 def sim_host(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"w1": {"version": "2.7.1", "components": ["backend"], "co_located": False}}))
-    winsim.build_path(str(tmp_path / "collections"))
     winsim.init(str(tmp_path), json.loads(seed.read_text()))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH="%s:%s:%s" % (
-        tmp_path / "collections", SIM, os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.expanduser(
-            "~/.ansible/collections"))), ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_STDOUT_CALLBACK="json",
+    paths = os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.expanduser("~/.ansible/collections"))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH="%s:%s" % (SIM, paths), ANSIBLE_STDOUT_CALLBACK="json",
                ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
     interpreter = tmp_path / "hosts" / "w1" / "python"
 
@@ -185,14 +183,54 @@ def test_shadowed_module_through_ansible(sim_host):
     assert result.get("failed") and "remote_ip" in result["msg"]
 
 
-def test_reconcile_twin_refuses_a_changed_host_and_applies(sim_host):
-    plan = {"rules": [dict(OURS)], "remove": ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"],
-            "expected_counts": {OURS["name"]: 1}}
-    result, rules = sim_host("ses_evolution.firewall.win_ses_firewall_reconcile", plan)
-    assert result.get("failed") and "planned with 1" in result["msg"]
+def _script(name):
+    with open(os.path.join(ROOT, "roles", "windows_firewall", "files", name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_reconcile_script_refuses_a_changed_host_then_applies(sim_host):
+    parameters = {"Rules": [dict(OURS)], "Remove": ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"],
+                  "ExpectedCounts": {OURS["name"]: 1}}
+    args = {"script": _script("reconcile.ps1"), "parameters": parameters}
+    result, rules = sim_host("ansible.windows.win_powershell", args)
+    assert result.get("failed") and "planned with 1" in result["result"]["error"]
     assert OURS["name"] not in [r["Name"] for r in rules] and len(rules) == 2
-    plan["expected_counts"] = {OURS["name"]: 0}
-    result, rules = sim_host("ses_evolution.firewall.win_ses_firewall_reconcile", plan)
-    assert result["created"] == [OURS["name"]] and result["changed"] is True
-    assert result["removed"] == ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"]
+    parameters["ExpectedCounts"] = {OURS["name"]: 0}
+    result, rules = sim_host("ansible.windows.win_powershell", args, "--check")
+    assert result["changed"] is True and len(rules) == 2  # SupportsShouldProcess: runs, changes nothing
+    result, rules = sim_host("ansible.windows.win_powershell", args)
+    assert result["result"]["created"] == [OURS["name"]] and result["changed"] is True
+    assert result["result"]["removed"] == ["Stormshield Endpoint Security EvolutionPublic API (TCP-In)"]
     assert sorted(r["Name"] for r in rules) == [OURS["name"], "Stormshield Endpoint Security EvolutionBackend (TCP-In)"]
+
+
+def test_win_powershell_runs_only_known_scripts(sim_host):
+    result, _rules = sim_host("ansible.windows.win_powershell", {"script": "Get-NetFirewallRule"})
+    assert result.get("failed") and "marker" in result["msg"]
+    # a script without SupportsShouldProcess is skipped in check mode, as the real module does
+    result, _rules = sim_host("ansible.windows.win_powershell", {
+        "script": _script("read_state.ps1"), "parameters": {"Group": "g", "Prefix": "p"}}, "--check")
+    assert result["msg"] == "skipped, running in check mode"
+
+
+def test_reconcile_semantics_match_rule_by_rule():
+    base = []
+    store.apply_rule(base, dict(OURS, localport="443", name="SES Evolution - old"), False)
+    base.append(dict(copy.deepcopy(base[0]), Name="Stormshield Endpoint Security EvolutionBackend (TCP-In)",
+                     Grouping="Stormshield Endpoint Security Evolution"))
+    adopt = {"name": "Stormshield Endpoint Security EvolutionBackend (TCP-In)", "remoteip": "10.0.0.21/32",
+             "enabled": True, "direction": "in", "action": "allow", "profiles": ["domain"]}
+    one_by_one = copy.deepcopy(base)
+    for spec in (OURS, adopt):
+        store.apply_rule(one_by_one, spec, False)
+    store.apply_rule(one_by_one, {"name": "SES Evolution - old", "state": "absent"}, False)
+    together = copy.deepcopy(base)
+    changed, result, failed = store.reconcile(together, [OURS, adopt], ["SES Evolution - old"], {}, False)
+    assert (changed, failed) == (True, False) and together == one_by_one
+    assert result == {"created": [OURS["name"]], "updated": [adopt["name"]], "removed": ["SES Evolution - old"]}
+    again = store.reconcile(together, [OURS, adopt], [], {}, False)
+    assert again[0] is False and again[1]["created"] == again[1]["updated"] == []
+    # a COM error stops the run and is reported
+    _changed, result, failed = store.reconcile(copy.deepcopy(base), [{"name": "x", "remoteip": "10.1.2.3/16"}],
+                                               [], {}, False)
+    assert failed and "Firewall reconcile failed" in result["error"]

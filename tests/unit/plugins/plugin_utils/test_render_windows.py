@@ -230,8 +230,8 @@ def test_plan_adopts_installer_rules_by_flow_and_port():
              _rule("in", 443, peers=["10.9.0.0/16"], flow="agent_to_agent_handler"),
              _rule("in", 17000, peers=["10.9.0.0/16"], flow="agent_to_agent_handler", lifecycle="legacy_agent"),
              _rule("in", 10443, peers=["10.0.0.60/32"], flow="public_api_to_backend", lifecycle="permanent")]
-    result = rw.plan(rules, _installer_rules_2_7_1(co_located=True) + [_managed("in_agent_to_agent_handler_tcp443_new",
-                                                                                 443)])
+    earlier = _managed("in_agent_to_agent_handler_tcp443_new", 443)
+    result = rw.plan(rules, _installer_rules_2_7_1(co_located=True) + [earlier])
     adopted = {p["name"]: p for p in result["present"] if p["name"] in result["adopted"]}
     assert adopted["Stormshield Endpoint Security EvolutionBackend (TCP-In)"]["remoteip"] == "10.0.0.12/32,10.0.0.21/32"
     assert adopted["Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)"]["remoteip"] == "10.9.0.0/16"

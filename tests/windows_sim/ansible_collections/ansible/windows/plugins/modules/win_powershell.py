@@ -1,4 +1,3 @@
-#!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -18,7 +17,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import HostStore, read_state
+from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import HostStore, read_state, reconcile
 
 __metaclass__ = type
 
@@ -53,20 +52,32 @@ def main():
         module.fail_json(msg="simulated win_powershell: this script has no '# ses_evolution.firewall:<name>' marker, "
                              "and the simulator cannot run PowerShell")
     parameters = module.params["parameters"] or {}
+    changed, failed = False, False
     try:
         with HostStore() as store:
             store.log_call("ansible.windows.win_powershell:" + marker.group(1), module.check_mode)
-            if marker.group(1) != "read_state":
+            if marker.group(1) == "read_state":
+                missing = [key for key in ("Group", "Prefix") if key not in parameters]
+                if missing:
+                    module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
+                result = read_state(store.data, parameters["Group"], parameters["Prefix"],
+                                    parameters.get("InstallerNames") or [])
+            elif marker.group(1) == "reconcile":
+                unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts"}
+                if unknown:
+                    module.fail_json(msg="reconcile: no parameter named %s" % ", ".join(sorted(unknown)))
+                # The script declares SupportsShouldProcess: in check mode it runs and changes nothing.
+                changed, result, failed = reconcile(store.data["rules"], parameters.get("Rules") or [],
+                                                    parameters.get("Remove") or [],
+                                                    parameters.get("ExpectedCounts") or {}, module.check_mode)
+                if changed and not module.check_mode:
+                    store.save()
+            else:
                 module.fail_json(msg="simulated win_powershell: no simulation for script %r" % marker.group(1))
-            missing = [key for key in ("Group", "Prefix") if key not in parameters]
-            if missing:
-                module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
-            result = read_state(store.data, parameters["Group"], parameters["Prefix"],
-                                parameters.get("InstallerNames") or [])
     except RuntimeError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, result=result, output=[], error=[], warning=[], verbose=[], debug=[],
-                     information=[], host_out="", host_err="")
+    module.exit_json(changed=changed, failed=failed, result=result, output=[], error=[], warning=[], verbose=[],
+                     debug=[], information=[], host_out="", host_err="")
 
 
 if __name__ == "__main__":

@@ -305,3 +305,36 @@ def read_state(data, group, prefix, installer_names):
              or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
              or squash(rule.get("Name") or "") in installer]
     return {"rules": rules, "profiles": data.get("profiles", []), "products": data.get("products", [])}
+
+
+def reconcile(rules, specs, remove, expected_counts, check_mode):
+    """What the role's reconcile.ps1 does: one plan, win_firewall_rule semantics for each rule.
+
+    Returns (changed, result, failed); ``rules`` is changed in place unless check_mode.
+    """
+    import copy
+    work = copy.deepcopy(rules) if check_mode else rules
+    result = {"created": [], "updated": [], "removed": []}
+    drift = ["'%s': %d rule(s), planned with %d" % (name, len(find(work, name)), int(count))
+             for name, count in (expected_counts or {}).items() if len(find(work, name)) != int(count)]
+    if drift:
+        result["error"] = "The firewall changed since the plan was made, nothing was applied: %s" % "; ".join(drift)
+        return False, result, True
+    # Like the script, a COM error part way stops the run where it is.
+    snapshot = copy.deepcopy(work)
+    try:
+        for spec in specs or []:
+            spec = dict(spec, state="present")
+            before = len(find(work, spec["name"]))
+            changed, _msg, _diff = apply_rule(work, spec, False)
+            if changed:
+                result["created" if before == 0 else "updated"].append(spec["name"])
+        for name in remove or []:
+            result["removed"].extend(rule["Name"] for rule in find(work, name))
+            apply_rule(work, {"name": name, "state": "absent"}, False)
+    except ComError as exc:
+        result["error"] = "Firewall reconcile failed: %s" % exc
+        if check_mode:
+            work[:] = snapshot
+        return bool(result["created"] or result["updated"] or result["removed"]), result, True
+    return bool(result["created"] or result["updated"] or result["removed"]), result, False
