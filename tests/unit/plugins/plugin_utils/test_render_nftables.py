@@ -225,3 +225,12 @@ def test_plan_refuses_a_missing_jump_chain():
     desired = render_nftables(rules_of("bo1"), mode="integrate", jump_from="inet filter input")
     with pytest.raises(SesInputError, match="has no base chain 'inet filter input'"):
         nftables_plan(probe('{"nftables": []}'), desired, mode="integrate", jump_from="inet filter input")
+
+
+def test_management_source_from_an_ipv4_mapped_client_and_any():
+    script = render_nftables(rules_of("sql1"), connection_client="::ffff:192.0.2.9 50122 ::ffff:10.77.0.31 22")
+    assert 'ip saddr 192.0.2.9/32 tcp dport 22 accept comment "ses_management"' in script
+    script = render_nftables(rules_of("sql1"), management_sources=["any"], connection_client="192.0.2.9 1 2 22")
+    assert '\t\ttcp dport 22 accept comment "ses_management"' in script and "192.0.2.9" not in script
+    with pytest.raises(SesInputError, match="linux_firewall_management_sources holds 'controller'"):
+        render_nftables(rules_of("sql1"), management_sources=["controller"])
