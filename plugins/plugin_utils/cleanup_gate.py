@@ -80,7 +80,8 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
             entry["error"] = _short(item.get("msg")) or "unreachable"
         elif item.get("failed"):
             entry["reachable"] = False
-            entry["error"] = "the check failed: %s" % (_short(item.get("msg")) or "no message")
+            entry["failed"] = True
+            entry["error"] = _short(item.get("msg")) or "no message"
         versions = item.get(versions_key)
         if versions is None:
             versions = (item.get("ansible_facts") or {}).get(versions_key)
@@ -136,6 +137,8 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
             row["note"] = "ses_firewall_managed is false: not contacted, ses_version decides"
         elif detection is None:
             row["reasons"].append("not checked: the gate did not reach this host")
+        elif detection.get("failed"):
+            row["reasons"].append("the check failed on the host: %s" % (detection.get("error") or "no message"))
         elif not detection.get("reachable", False):
             row["reasons"].append("unreachable: %s" % (detection.get("error") or "no answer"))
         for component, (version_text, source) in _component_versions(name, host, detection).items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 
 import yaml
 
@@ -26,17 +27,44 @@ class Run:
         return "rc=%d\n%s" % (self.rc, self.out[-6000:])
 
 
-def playbook(name, inventories, *extra, env=None, timeout=300):
-    """ansible-playbook ses_evolution.firewall.NAME with the inventories and extra arguments."""
+def _command(name, inventories, extra, env):
     argv = ["ansible-playbook", "ses_evolution.firewall.%s" % name]
     for inventory in inventories:
         argv += ["-i", str(inventory)]
-    argv += list(extra)
+    argv += [str(item) for item in extra]
     environment = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
                        ANSIBLE_HOST_KEY_CHECKING="0")
     environment.update(env or {})
+    return argv, environment
+
+
+def playbook(name, inventories, *extra, env=None, timeout=300):
+    """ansible-playbook ses_evolution.firewall.NAME with the inventories and extra arguments."""
+    argv, environment = _command(name, inventories, extra, env)
     return Run(subprocess.run(argv, text=True, check=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               env=environment, timeout=timeout, cwd=ROOT))
+
+
+def playbooks_at_once(runs, width=4, timeout=300):
+    """Several playbook runs side by side ({key: (name, inventories, extra, env)}): they mostly wait on
+    forks and polling, so running them together keeps the suite short. Returns {key: Run}."""
+    pending = list(runs.items())
+    active, results = {}, {}
+    while pending or active:
+        while pending and len(active) < width:
+            key, (name, inventories, extra, env) = pending.pop(0)
+            argv, environment = _command(name, inventories, extra, env)
+            # Output into a file, not a pipe: a full pipe would stall a run nobody reads yet.
+            output = tempfile.TemporaryFile(mode="w+")
+            active[key] = (subprocess.Popen(argv, text=True, stdout=output, stderr=subprocess.STDOUT,
+                                            env=environment, cwd=ROOT), output)
+        key = next(iter(active))
+        process, output = active.pop(key)
+        process.wait(timeout=timeout)
+        output.seek(0)
+        results[key] = Run(subprocess.CompletedProcess(process.args, process.returncode, output.read(), ""))
+        output.close()
+    return results
 
 
 def patched_inventory(source, destination, versions=None, host_vars=None):

@@ -22,7 +22,8 @@ import sys
 
 import pytest
 
-from cleanup_helpers import ROOT, agent_export, patched_inventory, playbook, unreachable_overlay
+from cleanup_helpers import (
+    ROOT, agent_export, patched_inventory, playbook, playbooks_at_once, unreachable_overlay)
 
 __metaclass__ = type
 
@@ -32,7 +33,7 @@ MIGRATING = os.path.join(ROOT, "examples", "lab", "inventory.yml")  # ah2 and co
 UPGRADED = os.path.join(ROOT, "tests", "lab", "inventories", "cleanup.yml")  # every backoffice host on 2.7.1
 HOSTS = ("bo1", "ah2", "con1", "sql1", "log1", "agent-old", "agent-new")
 # Fast and serial-free: the waves are exercised by the Windows simulation test.
-COMMON = ("-e", "linux_firewall_filter_outbound=true", "-e", "ses_serial=100%")
+COMMON = ("-e", "linux_firewall_filter_outbound=true", "-e", "ses_serial=100%", "--forks", "10")
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("ansible-playbook"),
@@ -68,74 +69,93 @@ def lab(tmp_path_factory):
         subprocess.run([sys.executable, LAB, "down", PREFIX], env=env, check=False, stdout=subprocess.PIPE)
 
 
-def refused(lab, inventories, *extra):
-    """Run cleanup, expect a refusal, and check that no host's ruleset changed."""
+BAD_EXPORTS = {
+    "missing": (None, "does not exist; export the agent list as CSV from the administration console"),
+    "no_version_column": (b"Name;Status\r\nPC-1;Connected\r\n",
+                          "no header with an agent name column and an agent version column"),
+    "bad_version": (b"Name,Version\r\nPC-1,2.7.1\r\nPC-2,two\r\n", "line 3: agent 'PC-2' has the version 'two'"),
+}
+
+
+@pytest.fixture(scope="module")
+def refusals(lab, tmp_path_factory):
+    """Every run that must be refused, side by side; each must leave every ruleset as it was."""
+    overlay, scratch = lab
+    work = tmp_path_factory.mktemp("refusals")
+    confirm = ("-e", "ses_cleanup_confirm=yes")
+    audit = ("-e", "ses_audit_dir=%s" % (scratch / "audit"))
+    console_on_2_6 = patched_inventory(UPGRADED, work / "console26.yml", versions={"con1": "2.6.3"})
+    bad_version = patched_inventory(UPGRADED, work / "badversion.yml", versions={"ah2": "2.7.x"})
+    agents_new = patched_inventory(UPGRADED, work / "agentsnew.yml", versions={"agent-old": "2.7.1"})
+    old_export = agent_export(work / "old.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.6.3.877")])
+    runs = {
+        "console_on_2_6": ([console_on_2_6, overlay], confirm),
+        "unreachable": ([UPGRADED, overlay, unreachable_overlay(work / "unreachable.yml", "ah2")], confirm),
+        "limit": ([MIGRATING, overlay], confirm + ("--limit", "bo1,sql1,log1,agent-new")),
+        "no_confirmation": ([UPGRADED, overlay], ()),
+        "unknown_version": ([bad_version, overlay], confirm),
+        "old_agent_in_export": ([agents_new, overlay], confirm + (
+            "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % old_export)),
+    }
+    for key, (content, _) in BAD_EXPORTS.items():
+        path = work / ("%s.csv" % key)
+        if content is not None:
+            path.write_bytes(content)
+        runs["export_" + key] = ([UPGRADED, overlay], confirm + (
+            "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % path))
     before = rulesets()
-    run = playbook("cleanup", inventories, *COMMON, "-e", "ses_audit_dir=%s" % (lab[1] / "audit"), *extra)
-    assert run.rc != 0, run
-    assert rulesets() == before, "a refused cleanup changed a ruleset"
+    results = playbooks_at_once({key: ("cleanup", inventories, COMMON + audit + extra, None)
+                                 for key, (inventories, extra) in runs.items()})
+    return before, rulesets(), results, work
+
+
+def test_refusals_change_no_ruleset_and_write_no_audit(refusals, lab):
+    before, after, results, _ = refusals
+    assert after == before, "a refused cleanup changed a ruleset"
+    assert "in_console_to_backend_tcp443_legacy" in before["bo1"]  # the migrate rules were there to lose
     assert not (lab[1] / "audit").exists()
-    return run
+    for key, run in results.items():
+        assert run.rc != 0, (key, run)
+        assert "Record what was removed on this host" not in run.out, key
 
 
-def test_refuses_while_one_console_is_on_2_6(lab, tmp_path):
-    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"con1": "2.6.3"})
-    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes")
+def test_refuses_while_one_console_is_on_2_6(refusals):
+    run = refusals[2]["console_on_2_6"]
     assert "BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1" in run.out
     assert "Cleanup refused: con1 cannot be shown to run 2.7.1" in run.out
     assert "Nothing was changed." in run.out
 
 
-def test_refuses_when_a_backoffice_host_is_unreachable(lab, tmp_path):
-    overlay = unreachable_overlay(tmp_path / "unreachable.yml", "ah2")
-    run = refused(lab, [UPGRADED, lab[0], overlay], "-e", "ses_cleanup_confirm=yes")
+def test_refuses_when_a_backoffice_host_is_unreachable(refusals):
+    run = refusals[2]["unreachable"]
     assert "BLOCKS: unreachable:" in run.out and "Cleanup refused: ah2 " in run.out
 
 
-def test_limit_to_the_upgraded_hosts_does_not_bypass_the_gate(lab):
-    run = refused(lab, [MIGRATING, lab[0]], "-e", "ses_cleanup_confirm=yes", "--limit", "bo1,sql1,log1,agent-new")
-    assert "Cleanup refused: ah2, con1 " in run.out
+def test_limit_to_the_upgraded_hosts_does_not_bypass_the_gate(refusals):
+    assert "Cleanup refused: ah2, con1 " in refusals[2]["limit"].out
 
 
-def test_without_confirmation_it_shows_what_it_would_remove_and_stops(lab):
-    run = refused(lab, [UPGRADED, lab[0]])
+def test_without_confirmation_it_shows_what_it_would_remove_and_stops(refusals):
+    run = refusals[2]["no_confirmation"]
     assert "con1: would remove 1 rule(s), keep 1" in run.out
     assert "out_console_to_backend_tcp443_legacy (out tcp/443, peers 10.77.0.11/32, legacy)" in run.out
     assert "run again with -e ses_cleanup_confirm=yes" in run.out
 
 
-def test_unknown_version_string_is_a_clear_error(lab, tmp_path):
-    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"ah2": "2.7.x"})
-    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes")
-    assert "host 'ah2': ses_version is '2.7.x', which is not a version" in run.out
+def test_unknown_version_string_is_a_clear_error(refusals):
+    assert "host 'ah2': ses_version is '2.7.x', which is not a version" in refusals[2]["unknown_version"].out
 
 
-def test_agents_gate_refuses_with_one_old_agent_in_the_export(lab, tmp_path):
-    inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"agent-old": "2.7.1"})
-    csv = agent_export(tmp_path / "agents.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.6.3.877")])
-    run = refused(lab, [inventory, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true",
-                  "-e", "ses_agent_export_csv=%s" % csv)
-    assert "PC-0002  2.6.3.877  (%s line 3; runs 2.6.3.877, older than 2.7.1)" % csv in run.out
+def test_agents_gate_refuses_with_one_old_agent_in_the_export(refusals):
+    run = refusals[2]["old_agent_in_export"]
+    assert "PC-0002  2.6.3.877  (%s line 3; runs 2.6.3.877, older than 2.7.1)" % (refusals[3] / "old.csv") in run.out
     assert "The agents' gate refused" in run.out
 
 
-def test_agents_gate_refuses_with_an_old_agent_host(lab):
-    run = refused(lab, [UPGRADED, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true")
-    assert "agent-old  2.6.1  (ses_version; runs 2.6.1, older than 2.7.1)" in run.out
-
-
-@pytest.mark.parametrize("content, message", [
-    (None, "does not exist; export the agent list as CSV from the administration console"),
-    (b"Name;Status\r\nPC-1;Connected\r\n", "no header with an agent name column and an agent version column"),
-    (b"Name,Version\r\nPC-1,2.7.1\r\nPC-2,two\r\n", "line 3: agent 'PC-2' has the version 'two'"),
-])
-def test_bad_agent_export_is_a_clear_error(lab, tmp_path, content, message):
-    path = tmp_path / "agents.csv"
-    if content is not None:
-        path.write_bytes(content)
-    run = refused(lab, [UPGRADED, lab[0]], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true",
-                  "-e", "ses_agent_export_csv=%s" % path)
-    assert message in run.out and str(path) in run.out
+@pytest.mark.parametrize("key", sorted(BAD_EXPORTS))
+def test_bad_agent_export_is_a_clear_error(refusals, key):
+    run = refusals[2]["export_" + key]
+    assert BAD_EXPORTS[key][1] in run.out and str(refusals[3] / ("%s.csv" % key)) in run.out
 
 
 def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):

@@ -232,7 +232,7 @@ def test_detections_from_probe_results():
     assert detections["bo1"] == {"reachable": True, "error": None, "versions": None, "source": None}
     assert detections["ah2"]["reachable"] is False
     assert detections["ah2"]["error"] == "Failed to connect to the host via ssh: Connection refused"
-    assert detections["con1"]["error"] == "the check failed: python not found"
+    assert detections["con1"]["error"] == "python not found" and detections["con1"]["failed"] is True
     assert "x" not in detections
 
 
@@ -258,6 +258,14 @@ def test_windows_read_state_without_ses_entries_falls_back_to_ses_version():
     verdict = backoffice_verdict(matrix, probes)
     assert verdict["ready"] is True
     assert verdict["hosts"][1]["versions"]["backend"] == {"version": "2.7.1", "source": "ses_version"}
+
+
+def test_failed_check_blocks_and_says_so():
+    matrix = _matrix()
+    probes = _all_reachable(matrix)
+    probes.update(detections_from_probes([{"item": "con1", "failed": True, "msg": "interpreter not found"}]))
+    verdict = backoffice_verdict(matrix, probes)
+    assert verdict["hosts"][2]["reasons"] == ["the check failed on the host: interpreter not found"]
 
 
 def test_one_unreachable_probe_of_two_blocks():
