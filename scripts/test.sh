@@ -25,9 +25,11 @@ set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 STAGES=(pytest sanity units lint doc molecule)
-ANSIBLE_TEST_PYTHON="3.11"
-# Plugin types whose plugins ansible-doc must render (roles are checked separately).
-DOC_TYPES=(module filter test lookup inventory callback connection become cache vars strategy shell)
+export ANSIBLE_TEST_PYTHON="3.11"
+# A stage that hangs (a lost connection, a stuck namespace) is stopped so that
+# the summary still comes; a molecule scenario gets its own, shorter limit.
+export SES_STAGE_TIMEOUT="${SES_STAGE_TIMEOUT:-1200}"
+export SES_SCENARIO_TIMEOUT="${SES_SCENARIO_TIMEOUT:-900}"
 
 PASSED=()
 FAILED=()
@@ -41,8 +43,13 @@ run_stage() {
     shift
     banner "stage $name: start"
     started=$SECONDS
-    "$@"
+    if [ "$name" = bootstrap ]; then
+        "$@"
+    else
+        timeout --kill-after=30 "$SES_STAGE_TIMEOUT" bash -c "$*"
+    fi
     rc=$?
+    [ "$rc" -eq 124 ] && echo "stage $name: stopped after ${SES_STAGE_TIMEOUT}s (SES_STAGE_TIMEOUT)"
     elapsed=$((SECONDS - started))
     if [ "$rc" -eq 0 ]; then
         PASSED+=("$name")
@@ -93,7 +100,6 @@ stage_pytest() {
 # it runs in a copy of the tree: the tracked and untracked-but-not-ignored files
 # (just the tracked ones in a clean clone), or everything minus caches without git.
 prepare_collection_copy() {
-    COPY="$WORK/ansible_collections/ses_evolution/firewall"
     mkdir -p "$COPY"
     if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
@@ -140,7 +146,8 @@ stage_doc() {
     local root="$installed/ansible_collections/ses_evolution/firewall"
 
     local type listed names name file dir
-    for type in "${DOC_TYPES[@]}"; do
+    # Plugin types whose plugins ansible-doc must render (roles are checked below).
+    for type in module filter test lookup inventory callback connection become cache vars strategy shell; do
         dir="$root/plugins/$([ "$type" = module ] && echo modules || echo "$type")"
         [ -d "$dir" ] || continue
         listed="$(ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" -l ses_evolution.firewall --json)" ||
@@ -198,8 +205,9 @@ stage_molecule() {
     for scenario in "${scenarios[@]}"; do
         banner "molecule scenario $scenario"
         started=$SECONDS
-        (cd "$REPO/extensions" && molecule test -s "$scenario")
+        (cd "$REPO/extensions" && timeout --kill-after=30 "$SES_SCENARIO_TIMEOUT" molecule test -s "$scenario")
         rc=$?
+        [ "$rc" -eq 124 ] && echo "molecule scenario $scenario: stopped after ${SES_SCENARIO_TIMEOUT}s (SES_SCENARIO_TIMEOUT)"
         echo "molecule scenario $scenario: $([ "$rc" -eq 0 ] && echo PASS || echo "FAIL (exit $rc)") in $((SECONDS - started))s"
         [ "$rc" -eq 0 ] || failures=$((failures + 1))
     done
@@ -227,6 +235,10 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_NOCOLOR=1 NO_COLOR=1
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ses-firewall-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+COPY="$WORK/ansible_collections/ses_evolution/firewall"
+export REPO WORK COPY
+# The stages run in child shells (for the timeout).
+export -f stage_pytest stage_sanity stage_units stage_lint stage_doc stage_molecule banner
 if wanted sanity || wanted units; then
     prepare_collection_copy
 fi
