@@ -40,7 +40,8 @@ __metaclass__ = type
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import  (exposes the checkout)
+# conftest.py exposes the checkout as ansible_collections.ses_evolution.firewall.
+import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (  # noqa: E402
     COMMON_VARIABLES, COMPONENT_VARIABLES)
@@ -79,8 +80,9 @@ def handler_networks(index):
 
 def generate_fleet(agents):
     """The inventory as the action plugin sees it: {group: [hosts]} and {host: {variable: value}}."""
-    groups = {name: [] for name in ("ses_backends", "ses_agent_handlers", "ses_consoles", "ses_agents",
-                                     "ses_sql_servers", "ses_syslog_servers")}
+    names = ("ses_backends", "ses_agent_handlers", "ses_consoles", "ses_agents", "ses_sql_servers",
+             "ses_syslog_servers")
+    groups = {name: [] for name in names}
     hostvars = {}
 
     def add(name, group, address, version="2.7.1", **settings):
@@ -175,7 +177,7 @@ def bench_engine(agents, repeat):
     timings = []
     cpu = []
     matrix = None
-    for _ in range(repeat):
+    for _run in range(repeat):
         matrix = None
         start, start_cpu = time.perf_counter(), time.process_time()
         matrix = compute_matrix(groups, hostvars, phase="migrate")
@@ -193,8 +195,8 @@ def bench_engine(agents, repeat):
     print("    time: %.2f s wall, %.2f s CPU (best of %d: %s wall)"
           % (seconds, min(cpu), repeat, ", ".join("%.2f" % t for t in timings)))
     print("    peak memory allocated by compute_matrix (tracemalloc): %.0f MiB" % (peak / 1048576.0))
-    print("    process max RSS: %.0f MiB (%.0f MiB before computing)" % (rss_after / 1048576.0,
-                                                                        rss_before / 1048576.0))
+    print("    process max RSS: %.0f MiB (%.0f MiB before computing)"
+          % (rss_after / 1048576.0, rss_before / 1048576.0))
     print("    agent peers exact on all %d agent handlers (%d agent CIDRs from %d blocks)"
           % (handlers, cidrs, len(agent_blocks(agents))))
     ok = seconds < GOAL_SECONDS and peak < GOAL_BYTES and rss_after < GOAL_BYTES

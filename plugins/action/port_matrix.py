@@ -51,7 +51,7 @@ def plain(value):
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, string_types):
-        return str.__str__(value) if type(value) is not str else value  # pylint: disable=unnecessary-dunder-call
+        return value if value.__class__ is str else str.__str__(value)  # pylint: disable=unnecessary-dunder-call
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

@@ -27,7 +27,7 @@ description:
     O(report_dir).
   - Runs on the controller only; run it once, on C(localhost). It never connects to a managed host.
 author:
-  - ses_evolution.firewall contributors
+  - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   phase:
     description:
@@ -82,6 +82,7 @@ attributes:
     support: none
     description: No diff is shown.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 """

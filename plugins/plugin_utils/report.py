@@ -82,8 +82,8 @@ def render_csv(matrix):
 
 def summarize(matrix):
     """Counts for a short console summary: hosts per component, rules per lifecycle, the gate."""
-    components = dict.fromkeys(COMPONENT_ORDER, 0)
-    lifecycles = dict.fromkeys(LIFECYCLE_ORDER, 0)
+    components = {component: 0 for component in COMPONENT_ORDER}
+    lifecycles = {lifecycle: 0 for lifecycle in LIFECYCLE_ORDER}
     retired = 0
     for host in matrix["hosts"].values():
         for component in host["components"]:
@@ -193,17 +193,17 @@ def render_markdown(matrix):
     if matrix["phase"] == "cleanup":
         lines.append("- Rules this cleanup removes (legacy): %d, listed under each host" % summary["retired_rules"])
     lines += ["", "## Gate", ""]
-    lines.append("- Backoffice at %s: %s" % (matrix["target_version"], "**ready**" if gate["backoffice_ready"]
-                                              else "**not ready**"))
+    verdict = "**ready**" if gate["backoffice_ready"] else "**not ready**"
+    lines.append("- Backoffice at %s: %s" % (matrix["target_version"], verdict))
     for name, reason in gate.get("blocking_reasons", {}).items():
         lines.append("  - %s: %s" % (name, reason))
     agents = "**ready**" if gate["agents_ready"] else "**not ready**"
     lines.append("- Agents at 2.7.1 (TCP 17000 can go): %s" % agents)
-    if gate.get("blocking_agents_count"):
+    old_agents = gate.get("blocking_agents_count") or 0
+    if old_agents:
         listed = gate.get("blocking_agents", [])
-        more = gate["blocking_agents_count"] - len(listed)
-        lines.append("  - %d older agent(s): %s%s" % (gate["blocking_agents_count"], ", ".join(listed),
-                                                       " and %d more" % more if more > 0 else ""))
+        more = " and %d more" % (old_agents - len(listed)) if old_agents > len(listed) else ""
+        lines.append("  - %d older agent(s): %s%s" % (old_agents, ", ".join(listed), more))
     if gate.get("agent_networks_unverified"):
         lines.append("  - agent versions unknown behind ses_agent_networks of: %s"
                      % ", ".join(gate["agent_networks_unverified"]))

@@ -156,9 +156,9 @@ def test_groups_argument_renames_the_groups(tmp_path):
 
 
 def test_set_fact_false_writes_the_report_only(tmp_path):
+    arguments = {"report_dir": str(tmp_path / "report"), "set_fact": False}
     playbook = [{"name": "report only", "hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "matrix", "ses_evolution.firewall.port_matrix": {"report_dir": str(tmp_path / "report"),
-                                                                 "set_fact": False}, "register": "pm"},
+        {"name": "matrix", "ses_evolution.firewall.port_matrix": arguments, "register": "pm"},
         {"name": "dump", "ansible.builtin.copy": {
             "content": "{{ {'changed': pm.changed, 'summary': pm.summary, 'has_fact': ses_port_matrix is defined,"
                        " 'facts_returned': 'ansible_facts' in pm} | to_json }}",
@@ -183,7 +183,7 @@ def test_argument_spec_comes_from_the_stub():
 ])
 def test_plain(value, expected):
     converted = action.plain(value)
-    assert converted == expected and type(converted) is type(expected)
+    assert converted == expected and converted.__class__ is expected.__class__
 
 
 def test_plain_unwraps_str_subclasses():
@@ -191,4 +191,4 @@ def test_plain_unwraps_str_subclasses():
         pass
 
     converted = action.plain([Tagged("10.0.0.1")])
-    assert converted == ["10.0.0.1"] and type(converted[0]) is str
+    assert converted == ["10.0.0.1"] and converted[0].__class__ is str

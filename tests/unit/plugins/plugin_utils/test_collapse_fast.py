@@ -64,7 +64,7 @@ def test_parse_host_address_matches_ipaddress(text):
     except ValueError:
         expected = None
     got = parse_host_address(text)
-    assert got == expected and type(got) is type(expected)
+    assert got == expected and got.__class__ is expected.__class__
     if got is not None:
         assert address_text(got) == str(expected)
         assert host_network(got) == ipaddress.ip_network(expected)

@@ -103,7 +103,7 @@ def test_cleanup_preview_is_said_in_every_file(cleanup_preview, cleanup_ready):
     assert json.loads(files["port_matrix.json"])["preview"] is True
     rows = parse_csv(files["port_matrix.csv"])
     assert rows and {row["preview"] for row in rows} == {"true"}
-    assert "PREVIEW" in files["port_matrix.md"].split("## Summary")[0]
+    assert "PREVIEW" in files["port_matrix.md"].split("## Summary", maxsplit=1)[0]
     # Once the gate passes, cleanup is real: no banner, no preview flag.
     ready = render_all(cleanup_ready)
     assert json.loads(ready["port_matrix.json"])["preview"] is False
@@ -225,9 +225,9 @@ def test_mermaid_groups_a_large_fleet_by_components():
               "ses_consoles": ["con%d" % index for index in range(5)]}
     hostvars = {"bo%d" % index: {"ses_address": "10.1.0.%d" % (index + 1), "ses_version": "2.7.1"}
                 for index in range(6)}
-    hostvars.update({"ah%02d" % index: {"ses_address": "10.2.0.%d" % (index + 1), "ses_version": "2.7.1",
-                                         "ses_agent_networks": ["10.%d.0.0/16" % (100 + index)]}
-                     for index in range(40)})
+    for index in range(40):
+        hostvars["ah%02d" % index] = {"ses_address": "10.2.0.%d" % (index + 1), "ses_version": "2.7.1",
+                                      "ses_agent_networks": ["10.%d.0.0/16" % (100 + index)]}
     hostvars.update({"con%d" % index: {"ses_address": "10.3.0.%d" % (index + 1), "ses_version": "2.7.1"}
                      for index in range(5)})
     matrix = compute_matrix(groups, hostvars)
