@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -168,6 +169,13 @@ def test_invalid_rule_leaves_the_old_iptables_rules_active(rules_a):
     assert code == 0, output
     sh("ip", "netns", "exec", HOST_NS, "nft", "delete", "table", "inet", "ses_evolution")
     assert connects(8443) and not connects(9000)  # now through SES_IN alone
+    # What a reboot loads (netfilter-persistent's rules.v4) gives the same chains as the live ones.
+    ours = re.compile(r"^(:SES_|-A SES_|-A INPUT .*-j SES_IN$)")
+    live = [line for line in sh("ip", "netns", "exec", HOST_NS, "iptables-save", "-t", "filter").stdout.splitlines()
+            if ours.match(line)]
+    rebooted = sh("unshare", "--net", "sh", "-c", "iptables-restore < %s && iptables-save -t filter"
+                  % (rules_a / "etc" / "rules.v4")).stdout.splitlines()
+    assert live and [line for line in rebooted if ours.match(line)] == live
     code, output = play(rules_a, linux_firewall_backend="iptables", linux_firewall_rules=RULES_B,
                         linux_firewall_extra_input=["-p tcp --dport 99999 -j ACCEPT"])
     assert code != 0 and "iptables-restore --test rejected" in output
@@ -233,3 +241,11 @@ def test_another_table_with_a_drop_policy_is_reported(rules_a):
     assert connects(8443) and not connects(9000)
     assert "table inet ses_evolution" not in sh("ip", "netns", "exec", HOST_NS, "nft", "list", "tables").stdout
     sh("ip", "netns", "exec", HOST_NS, "nft", "delete", "table", "inet", "lf_admin")
+
+
+def test_persisted_nftables_configuration_reloads_the_live_table(rules_a):
+    # What the boot loads (/etc/nftables.conf, which includes our file), in a fresh namespace.
+    conf = rules_a / "etc" / "nftables.conf"
+    assert 'include "%s"' % (rules_a / "etc" / "ses.nft") in conf.read_text()
+    rebooted = sh("unshare", "--net", "sh", "-c", "nft -f %s && nft list table inet ses_evolution" % conf)
+    assert rebooted.stdout == live_table() != ""
