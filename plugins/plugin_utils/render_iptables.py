@@ -167,10 +167,11 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
 
     The probe prints, separated by PROBE_MARKER lines: ``iptables-save -t filter``,
     ``ip6tables-save -t filter``, the fingerprint of our live chains, the stored
-    copy of the last apply, and the current rules.v4 and rules.v6 files.
+    copy of the last apply, the current rules.v4 and rules.v6 files, and the name of
+    the nftables backend's table when it is loaded.
     """
-    sections = split_sections(probe_output, PROBE_MARKER) + [""] * 6
-    live_v4, live_v6, fingerprint, stored, file_v4, file_v6 = sections[:6]
+    sections = split_sections(probe_output, PROBE_MARKER) + [""] * 7
+    live_v4, live_v6, fingerprint, stored, file_v4, file_v6, nft_tables = sections[:7]
     desired = combined(desired_v4, desired_v6)
     stored = stored.strip("\n")
     stored = stored + "\n" if stored else ""
@@ -189,6 +190,9 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
         "apply_v6": _restore_text(desired_v6, live_v6),
         "rules_v4": merge_rules_file(file_v4, desired_v4),
         "rules_v6": merge_rules_file(file_v6, desired_v6),
-        "warnings": [],
+        "warnings": [
+            "the nftables backend's table inet %s is still loaded and still filters next to these chains: "
+            "remove it with 'nft delete table inet %s'" % (table, table)
+            for table in nft_tables.split() if table],
         "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
     }

@@ -211,6 +211,18 @@ def defeating_chains(objects, options):
     return warnings
 
 
+def _other_backend(objects):
+    """A warning when the iptables backend's chains are still loaded (through iptables-nft)."""
+    left = sorted("%s %s %s" % (c["family"], c["table"], c["name"]) for c in
+                  (item["chain"] for item in objects if "chain" in item)
+                  if c["name"] in ("SES_IN", "SES_OUT") and c["table"] == "filter")
+    if not left:
+        return []
+    return ["the iptables backend's chains are still loaded (%s) and still filter next to this table: remove "
+            "them with 'iptables -D INPUT -m comment --comment ses_evolution_jump -j SES_IN; iptables -F SES_IN; "
+            "iptables -X SES_IN' (and the same for SES_OUT and ip6tables)" % ", ".join(left)]
+
+
 def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution", jump_from=None,
                   jump_from_output=None, filter_outbound=False):
     """What to do on a host, from its probe output and the desired script.
@@ -268,6 +280,6 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
         "after": expected,
         "desired": desired,
         "apply": desired.replace(HEADER, HEADER + "".join(line + "\n" for line in cleanup), 1),
-        "warnings": defeating_chains(objects, options),
+        "warnings": defeating_chains(objects, options) + _other_backend(objects),
         "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
     }

@@ -189,3 +189,10 @@ def test_plan_is_unchanged_only_when_stored_copy_and_fingerprint_match():
     stored = first["desired"] + "# live fingerprint: f1\n"
     assert not iptables_plan(probe(stored=stored), v4, v6)["changed"]
     assert iptables_plan(probe(fingerprint="f2", stored=stored), v4, v6)["drift"]
+
+
+def test_plan_warns_about_the_nftables_backends_table():
+    v4, v6 = render_iptables(rules_of("sql1")), render_iptables(rules_of("sql1"), "ipv6")
+    assert iptables_plan(probe(), v4, v6)["warnings"] == []
+    warnings = iptables_plan(probe() + "\n%s\nses_evolution\n" % PROBE_MARKER, v4, v6)["warnings"]
+    assert len(warnings) == 1 and "nft delete table inet ses_evolution" in warnings[0]

@@ -234,3 +234,11 @@ def test_management_source_from_an_ipv4_mapped_client_and_any():
     assert '\t\ttcp dport 22 accept comment "ses_management"' in script and "192.0.2.9" not in script
     with pytest.raises(SesInputError, match="linux_firewall_management_sources holds 'controller'"):
         render_nftables(rules_of("sql1"), management_sources=["controller"])
+
+
+@needs_nft
+def test_plan_warns_about_chains_the_iptables_backend_left():
+    desired = render_nftables(rules_of("bo1"))
+    setup = "printf '*filter\\n:SES_IN - [0:0]\\n-A INPUT -j SES_IN\\n-A SES_IN -j DROP\\nCOMMIT\\n' | iptables-restore"
+    plan = nftables_plan(probe(nft_json_after(desired, setup)), desired)
+    assert any("iptables backend's chains are still loaded (ip filter SES_IN)" in w for w in plan["warnings"])
