@@ -28,7 +28,7 @@ description:
     any agent fail the task with the file, the line and the fix.
   - Runs on the controller only; it never connects to a managed host.
 author:
-  - ses_evolution.firewall contributors
+  - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   path:
     description: Path of the CSV file on the controller.
@@ -52,6 +52,7 @@ attributes:
     support: none
     description: Nothing changes.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 """

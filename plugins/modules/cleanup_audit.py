@@ -20,7 +20,7 @@ description:
     C(<audit_dir>/<run_id>.md), with who ran what (O(run)), the gate's table, and per host the rules removed.
   - Writes on the controller only, whatever host the task runs for. In check mode nothing is written.
 author:
-  - ses_evolution.firewall contributors
+  - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   audit_dir:
     description: Directory on the controller for the records; created when missing.
@@ -77,6 +77,7 @@ attributes:
     support: none
     description: No diff is shown.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 """

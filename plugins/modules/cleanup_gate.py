@@ -29,7 +29,7 @@ description:
     fail on a closed gate; the playbook shows the table and stops. It fails on input it cannot use.
   - Runs on the controller only; the probes are separate tasks.
 author:
-  - ses_evolution.firewall contributors
+  - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   matrix:
     description: The port matrix of phase C(cleanup) (the fact C(ses_port_matrix) set by M(ses_evolution.firewall.port_matrix)).
@@ -63,6 +63,7 @@ attributes:
     support: none
     description: Nothing changes.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 notes:

@@ -56,7 +56,7 @@ class AgentExportError(SesInputError):
 
 
 def normalise_header(cell):
-    """'Version de l’agent ' -> 'version de l agent'; 'Agent_Name' -> 'agent name'."""
+    """'Version de l\u2019agent ' -> 'version de l agent'; 'Agent_Name' -> 'agent name'."""
     text = unicodedata.normalize("NFKD", str(cell))
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = re.sub(r"[^0-9a-z]+", " ", text.lower())
@@ -138,7 +138,7 @@ def _find_header(text, name_column, version_column):
     if not found:
         return None
     # The earliest header wins; on a tie, the delimiter that splits it into more columns.
-    line, _, delimiter, cells, name_index, version_index = min(found, key=lambda item: item[:2])
+    line, _width, delimiter, cells, name_index, version_index = min(found, key=lambda item: item[:2])
     return delimiter, line, cells, name_index, version_index
 
 

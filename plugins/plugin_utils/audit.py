@@ -85,9 +85,8 @@ def render_markdown(record):
     if gate:
         lines.extend(["", "## Gate", "", "```"] + [str(line) for line in gate] + ["```"])
     summary = record["summary"]
-    lines.extend(["", "## Summary", "",
-                  "%d rule(s) removed on %d of %d host(s)." % (summary["rules_removed"],
-                                                                summary["hosts_with_removals"], summary["hosts"])])
+    counts = (summary["rules_removed"], summary["hosts_with_removals"], summary["hosts"])
+    lines.extend(["", "## Summary", "", "%d rule(s) removed on %d of %d host(s)." % counts])
     if summary["failed_hosts"]:
         lines.append("Failed: %s." % ", ".join(summary["failed_hosts"]))
     for entry in record["hosts"]:

@@ -149,8 +149,8 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
             elif version is None:
                 row["reasons"].append("%s: %r (%s) is not a version" % (component, version_text, source))
             elif version < target:
-                row["reasons"].append("%s: runs %s (%s), older than %s" % (component, version_text, source,
-                                                                               target_text))
+                row["reasons"].append("%s: runs %s (%s), older than %s"
+                                      % (component, version_text, source, target_text))
         row["ready"] = not row["reasons"]
         rows.append(row)
     blocking = [row["host"] for row in rows if not row["ready"]]
@@ -232,8 +232,8 @@ def agents_table(verdict):
     lines = ["Agents' gate (TCP 17000, agents older than %s):" % verdict["minimum_version"]]
     lines.extend("  - " + reason for reason in verdict["reasons"])
     for agent in verdict["old_agents"]:
-        lines.append("  %s  %s  (%s; %s)" % (agent["name"], agent["version"] or "unknown", agent["source"],
-                                            agent["reason"]))
+        lines.append("  %s  %s  (%s; %s)"
+                     % (agent["name"], agent["version"] or "unknown", agent["source"], agent["reason"]))
     hidden = verdict["old_agent_count"] - len(verdict["old_agents"])
     if hidden > 0:
         lines.append("  ... and %d more" % hidden)
@@ -267,7 +267,7 @@ def plan_lines(plan):
             continue
         lines.append("%s: would remove %d rule(s), keep %d" % (name, len(entry["removed"]), len(entry["rules"])))
         for rule in entry["removed"]:
-            lines.append("    - %s (%s %s/%d, peers %s, %s)" % (rule["name"], rule["direction"], rule["protocol"],
-                                                              rule["port"], ",".join(rule["peers"]),
-                                                              rule["lifecycle"]))
+            lines.append("    - %s (%s %s/%d, peers %s, %s)"
+                         % (rule["name"], rule["direction"], rule["protocol"], rule["port"],
+                            ",".join(rule["peers"]), rule["lifecycle"]))
     return lines

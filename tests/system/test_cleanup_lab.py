@@ -97,7 +97,7 @@ def refusals(lab, tmp_path_factory):
         "old_agent_in_export": ([agents_new, overlay], confirm + (
             "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % old_export)),
     }
-    for key, (content, _) in BAD_EXPORTS.items():
+    for key, (content, _message) in BAD_EXPORTS.items():
         path = work / ("%s.csv" % key)
         if content is not None:
             path.write_bytes(content)
@@ -110,7 +110,7 @@ def refusals(lab, tmp_path_factory):
 
 
 def test_refusals_change_no_ruleset_and_write_no_audit(refusals, lab):
-    before, after, results, _ = refusals
+    before, after, results = refusals[:3]
     assert after == before, "a refused cleanup changed a ruleset"
     assert "in_console_to_backend_tcp443_legacy" in before["bo1"]  # the migrate rules were there to lose
     assert not (lab[1] / "audit").exists()

@@ -74,6 +74,11 @@ def calls(root):
     return result
 
 
+def managed(host, state):
+    """Names of the rules the collection manages on ``host`` in a parsed store."""
+    return {rule["Name"] for rule in state[host]["rules"] if rule.get("Grouping") == MANAGED_GROUP}
+
+
 def refused(sim, runs):
     """Cleanup runs side by side ({key: (inventories, extra)}), each refused, with every store unchanged."""
     root, env = sim
@@ -147,9 +152,6 @@ def test_upgraded_fleet_is_cleaned_in_waves_and_the_agents_gate_decides_tcp_1700
         assert [rule["Name"] for rule in foreign_after] == [rule["Name"] for rule in foreign_before], host
         assert [rule for rule in foreign_after if rule.get("Grouping") != INSTALLER_GROUP] == \
             [rule for rule in foreign_before if rule.get("Grouping") != INSTALLER_GROUP], host
-    def managed(host, state):
-        return {rule["Name"] for rule in state[host]["rules"] if rule.get("Grouping") == MANAGED_GROUP}
-
     # Derived from the vendor's table: bo1 is co-located, so the console and the separate agent
     # handler reach it on TCP 8443 from 2.7.1; the 2.6 TCP 443 rules go. bo1's inbound flows are
     # served by the installer's own rules (adopted, scoped to the peers); its outbound traffic is

@@ -27,7 +27,8 @@ ROWS = [("Agent name", "Agent version", "Status"),
         ("ws-03", "2.7.1", "Disconnected")]
 
 
-def _text(delimiter, rows=ROWS, newline="\r\n"):
+def _text(delimiter, rows=None, newline="\r\n"):
+    rows = ROWS if rows is None else rows
     return newline.join(delimiter.join(cells) for cells in rows) + newline
 
 
@@ -194,4 +195,4 @@ def test_decode_fallbacks():
     assert decode_export("é".encode("utf-8")) == ("é", "utf-8")
     assert decode_export("é".encode("cp1252")) == ("é", "cp1252")
     assert decode_export(b"\x81") == ("\x81", "latin-1")
-    assert normalise_header("Version de l’agent") == "version de l agent"
+    assert normalise_header("Version de l\u2019agent") == "version de l agent"
