@@ -164,7 +164,7 @@ def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):
     run = playbook("cleanup", [UPGRADED, overlay], *COMMON, "-e", "ses_cleanup_confirm=yes",
                    "-e", "ses_audit_dir=%s" % audit_dir)
     assert run.rc == 0, run
-    assert "4 legacy rule(s) removed on 3 of 7 host(s)." in run.out
+    assert "4 rule(s) removed on 3 of 7 host(s). Audit record: " in run.out
     # Real traffic: the verify playbook connects every flow of the cleanup matrix and checks
     # that the retired 2.6 flows are now blocked.
     verify = playbook("verify", [UPGRADED, overlay], "-e", "ses_phase=cleanup")
