@@ -48,11 +48,9 @@ INSTALLER_RULES = (
 )
 INSTALLER_RULE_NAMES = tuple(rule["name"] for rule in INSTALLER_RULES)
 
-# INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL, NET_FW_PROFILE_TYPE2).
+# INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL).
 _DIRECTIONS = {1: "in", 2: "out"}
 _PROTOCOLS = {6: "tcp", 17: "udp", 256: "any"}
-_PROFILE_BITS = {"domain": 1, "private": 2, "public": 4}
-_ALL_PROFILES = 0x7FFFFFFF
 
 _LIFECYCLE_TEXT = {
     "permanent": "permanent (SES 2.6 and 2.7.1)",
