@@ -86,7 +86,7 @@ def _chain_spec(value, variable, problems, required):
     return tuple(parts)
 
 
-def _rule_lines(rule, chain_family, allow_any_family=True):
+def _rule_lines(rule, chain_family):
     """nft statements for one matrix rule in a chain of ``chain_family``."""
     lines = []
     address = "saddr" if rule.direction == "in" else "daddr"
@@ -98,8 +98,6 @@ def _rule_lines(rule, chain_family, allow_any_family=True):
             keyword = "ip" if family == "ipv4" else "ip6"
             value = cidrs[0] if len(cidrs) == 1 else "{ %s }" % ", ".join(cidrs)
             match = "%s %s %s " % (keyword, address, value)
-        elif not allow_any_family:
-            continue
         lines.append('%s%s dport %d accept comment "%s"' % (match, rule.protocol, rule.port, rule.name))
     return lines
 
