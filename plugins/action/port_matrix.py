@@ -15,22 +15,18 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 import yaml
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
-    COMMON_VARIABLES, COMPONENT_VARIABLES, DEFAULT_GROUPS, resolve_group_names)
+    COMMON_VARIABLES, COMPONENT_VARIABLES, resolve_group_names)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import render_all, summarize
 
 __metaclass__ = type
-
-display = Display()
 
 # Option keys of DOCUMENTATION that argument specs understand too.
 _SPEC_KEYS = ("type", "elements", "choices", "default", "required", "aliases", "no_log")
@@ -50,7 +46,7 @@ def plain(value):
     """Ansible's tagged, unsafe and lazy containers as plain str/int/list/dict for the pure-Python engine."""
     if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         return value if value.__class__ is str else str.__str__(value)  # pylint: disable=unnecessary-dunder-call
     if isinstance(value, int):
         return int(value)
@@ -195,7 +191,3 @@ def _atomic_write(path, data):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise AnsibleActionFail("cannot write %s: %s" % (path, exc))
-
-
-# Kept importable for tests that check the documented defaults.
-__all__ = ["ActionModule", "ARGUMENT_SPEC", "DEFAULT_GROUPS", "argument_spec_from_doc", "plain"]
