@@ -52,7 +52,7 @@ def run(tmp_path, inventory, extra=None, check=False, playbook=None):
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "playbook.yml").write_text(yaml.safe_dump(playbook or PLAYBOOK))
     extra = dict(extra or {}, dump_to=str(tmp_path / "dump.json"))
-    command = [sys.executable, "-m", "ansible", "playbook", "-i", str(tmp_path / "inventory.yml"),
+    command = [sys.executable, "-m", "ansible.cli.playbook", "-i", str(tmp_path / "inventory.yml"),
                str(tmp_path / "playbook.yml"), "-e", json.dumps(extra)]
     if check:
         command.append("--check")
