@@ -143,8 +143,8 @@ def test_upgraded_fleet_is_cleaned_in_waves_and_the_agents_gate_decides_tcp_1700
 
     after = {host: json.loads(data) for host, data in stores(root).items()}
     for host in HOSTS:
-        managed = {rule["Name"] for rule in after[host]["rules"] if rule.get("Grouping") == MANAGED_GROUP}
-        assert not [name for name in managed if name.endswith(("_legacy", "_legacy_agent"))], (host, managed)
+        names = managed(host, after)
+        assert not [name for name in names if name.endswith(("_legacy", "_legacy_agent"))], (host, names)
         # Rules the collection did not create are never deleted. The installer's own rules may be
         # adopted (their scope narrowed to the matrix's peers); any other rule stays as it was.
         foreign_before = [rule for rule in before[host]["rules"] if rule.get("Grouping") != MANAGED_GROUP]
