@@ -116,11 +116,14 @@ def host_groups(matrix):
     groups = {}
     key_of_list = {}
     for name, host in matrix["hosts"].items():
-        # Agents share one rule list object: serialize it once, not once per agent.
-        rules_key = key_of_list.get(id(host["rules"]))
-        if rules_key is None:
-            rules_key = json.dumps([host["rules"], host.get("retired_rules", [])], sort_keys=True)
-            key_of_list[id(host["rules"])] = rules_key
+        # Agents share one rule list object: serialize it once, not once per agent. The cache keeps
+        # the lists it saw, so that an id is never reused by another list.
+        rules, retired = host["rules"], host.get("retired_rules", [])
+        cached = key_of_list.get(id(rules))
+        if cached is None or cached[1] is not retired:
+            cached = (rules, retired, json.dumps([rules, retired], sort_keys=True))
+            key_of_list[id(rules)] = cached
+        rules_key = cached[2]
         groups.setdefault((tuple(host["components"]), rules_key), []).append(name)
     return sorted(groups.values(), key=lambda names: (_component_rank(matrix["hosts"][names[0]]), names[0]))
 
