@@ -101,6 +101,12 @@ stage_pytest() {
 # (just the tracked ones in a clean clone), or everything minus caches without git.
 prepare_collection_copy() {
     mkdir -p "$COPY"
+    # ansible-test puts only this ansible_collections tree on the collections path:
+    # the dependencies (and ansible.posix's json callback) must sit beside the copy.
+    local namespace
+    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+        [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$WORK/ansible_collections/"
+    done
     if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
             while IFS= read -r -d '' file; do
