@@ -72,7 +72,7 @@ def test_cleanup_plugins(tmp_path):
     extra = {"csv": str(csv), "probes": PROBES, "audit": str(tmp_path / "audit"), "dump_to": str(tmp_path / "d.json")}
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_ROOT, ANSIBLE_NOCOLOR="1",
                ANSIBLE_LOCAL_TEMP=str(tmp_path / ".ansible_tmp"), ANSIBLE_RETRY_FILES_ENABLED="0")
-    process = subprocess.run([sys.executable, "-m", "ansible", "playbook", "-i", str(tmp_path / "inventory.yml"),
+    process = subprocess.run([sys.executable, "-m", "ansible.cli.playbook", "-i", str(tmp_path / "inventory.yml"),
                               str(tmp_path / "playbook.yml"), "-e", json.dumps(extra)],
                              env=env, capture_output=True, text=True, timeout=300, check=False)
     assert process.returncode == 0, process.stdout + process.stderr
