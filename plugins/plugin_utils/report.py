@@ -237,14 +237,17 @@ def _label(text):
 def render_mermaid(matrix):
     """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style.
 
-    Hosts with identical rules share a node. When that still makes more than
-    MAX_EDGES edges (Mermaid stops rendering at 500), hosts are grouped by
-    their components instead, so large fleets keep a readable diagram.
+    When that makes more than MAX_EDGES edges (Mermaid stops rendering at 500,
+    and a reader much earlier), hosts with identical rules share a node, and if
+    that is still too many, hosts are grouped by their components.
     """
-    lines, edge_count = _mermaid(matrix, host_groups(matrix))
+    groups = host_groups(matrix)
+    lines, edge_count = _mermaid(matrix, [[name] for names in groups for name in names])
+    if edge_count > MAX_EDGES:
+        lines, edge_count = _mermaid(matrix, groups)
     if edge_count > MAX_EDGES:
         by_components = {}
-        for names in host_groups(matrix):
+        for names in groups:
             by_components.setdefault(tuple(matrix["hosts"][names[0]]["components"]), []).extend(names)
         lines, edge_count = _mermaid(matrix, list(by_components.values()))
     return lines

@@ -239,3 +239,14 @@ def test_mermaid_groups_a_large_fleet_by_components():
     assert len(host_nodes) == 4
     assert any('ah00 + 39 more<br/>agent_handler<br/>40 hosts' in line for line in host_nodes)
     assert 0 < len(edges) <= 150
+
+
+def test_mermaid_draws_each_host_of_a_small_fleet():
+    """Two consoles with identical rules still get a node each while the diagram is small."""
+    groups = dict(GROUPS, ses_consoles=["con1", "con2"])
+    hostvars = dict(HOSTVARS, con2={"ses_address": "10.77.0.22", "ses_version": "2.7.1"})
+    matrix = compute_matrix(groups, hostvars)
+    text = "\n".join(render_mermaid(matrix))
+    assert '["con1<br/>console<br/>10.77.0.21"]' in text
+    assert '["con2<br/>console<br/>10.77.0.22"]' in text
+    assert text.count('(["agents"])') == 1
