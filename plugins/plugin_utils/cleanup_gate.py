@@ -258,16 +258,44 @@ def cleanup_plan(matrix, agents):
     return plan
 
 
+MAX_LISTED_HOSTS = 20
+
+
+def _rule_line(rule):
+    return ("    - %s (%s %s/%d, peers %s, %s)"
+            % (rule["name"], rule["direction"], rule["protocol"], rule["port"], ",".join(rule["peers"]),
+               rule["lifecycle"]))
+
+
+def _names(names):
+    shown = ", ".join(names[:MAX_LISTED_HOSTS])
+    hidden = len(names) - MAX_LISTED_HOSTS
+    return shown + (" and %d more" % hidden if hidden > 0 else "")
+
+
 def plan_lines(plan):
-    """The dry run, one block per host: what cleanup would remove there."""
-    lines = []
+    """The dry run: what cleanup would remove on each host.
+
+    Agent hosts share one rule list, so they make one block whatever their number;
+    hosts with nothing to remove make one line.
+    """
+    lines, idle, agents = [], [], []
     for name, entry in sorted(plan.items()):
-        if not entry["removed"]:
-            lines.append("%s: nothing to remove (%d rules kept)" % (name, len(entry["rules"])))
-            continue
-        lines.append("%s: would remove %d rule(s), keep %d" % (name, len(entry["removed"]), len(entry["rules"])))
-        for rule in entry["removed"]:
-            lines.append("    - %s (%s %s/%d, peers %s, %s)"
-                         % (rule["name"], rule["direction"], rule["protocol"], rule["port"],
-                            ",".join(rule["peers"]), rule["lifecycle"]))
+        if entry["components"] == ["agent"]:
+            agents.append(name)
+        elif not entry["removed"]:
+            idle.append(name)
+        else:
+            lines.append("%s: would remove %d rule(s), keep %d" % (name, len(entry["removed"]), len(entry["rules"])))
+            lines.extend(_rule_line(rule) for rule in entry["removed"])
+    if agents:
+        entry = plan[agents[0]]
+        if entry["removed"]:
+            lines.append("agents (%d host(s): %s): would remove %d rule(s) each, keep %d"
+                         % (len(agents), _names(agents), len(entry["removed"]), len(entry["rules"])))
+            lines.extend(_rule_line(rule) for rule in entry["removed"])
+        else:
+            idle.append("the %d agent host(s)" % len(agents))
+    if idle:
+        lines.append("nothing to remove on: %s" % _names(idle))
     return lines

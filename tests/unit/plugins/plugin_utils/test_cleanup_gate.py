@@ -143,7 +143,7 @@ def test_plan_removes_the_legacy_443_rules_and_keeps_17000_without_the_agents_ga
     assert ("in", "tcp", 443) in kept_bo1  # the agents' HTTPS port on the agent handler stays
     lines = plan_lines(plan)
     assert "bo1: would remove 2 rule(s), keep" in "\n".join(lines)
-    assert "sql1: nothing to remove" in "\n".join(lines)
+    assert lines[-1] == "nothing to remove on: sql1, the 2 agent host(s)"
 
 
 def test_agents_gate_passes_with_every_agent_host_new_and_drops_17000():
@@ -154,6 +154,11 @@ def test_agents_gate_passes_with_every_agent_host_new_and_drops_17000():
     assert "in_agent_to_agent_handler_tcp17000_legacy_agent" in plan["bo1"]["removed_names"]
     assert "in_agent_to_agent_handler_tcp17000_legacy_agent" in plan["ah2"]["removed_names"]
     assert plan["agent-a"]["removed_names"] == ["out_agent_to_agent_handler_tcp17000_legacy_agent"]
+    lines = plan_lines(plan)
+    assert "agents (2 host(s): agent-a, agent-b): would remove 1 rule(s) each, keep 1" in lines
+    assert lines[lines.index("agents (2 host(s): agent-a, agent-b): would remove 1 rule(s) each, keep 1") + 1] == \
+        "    - out_agent_to_agent_handler_tcp17000_legacy_agent (out tcp/17000, peers 10.0.0.11/32,10.0.0.12/32, " \
+        "legacy_agent)"
     assert all(rule["port"] != 17000 for entry in plan.values() for rule in entry["rules"])
 
 
@@ -298,3 +303,8 @@ def test_platform_of(variables, platform):
 def test_is_managed(value, managed):
     variables = {} if value is None else {"ses_firewall_managed": value}
     assert is_managed(variables) is managed
+
+
+def test_dry_run_lists_few_names_on_large_fleets():
+    plan = {"h%03d" % index: {"components": ["sql_server"], "rules": [], "removed": []} for index in range(25)}
+    assert plan_lines(plan) == ["nothing to remove on: %s and 5 more" % ", ".join("h%03d" % i for i in range(20))]
