@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The cleanup playbook on the namespace lab: the gates refuse and change nothing, or pass and remove.
 
-One lab of the bundled example fleet (prefix cl-st-), migrated once; then every
+One lab of the bundled example fleet (prefix cl-XXXX-), migrated once; then every
 refusal is tried and each must leave every host's nftables ruleset byte for byte
 as it was; then the real cleanup, proven with real traffic by the verify
 playbook; then the agents' gate. The expectations come from the vendor's table:
@@ -27,7 +27,8 @@ from cleanup_helpers import (
 
 __metaclass__ = type
 
-PREFIX = "cl-st-"
+# Unique per run (lab.py allows 10 characters): a CI run and a developer's run may overlap.
+PREFIX = "cl-%04x-" % (os.getpid() % 0x10000)
 LAB = os.path.join(ROOT, "tests", "lab", "lab.py")
 MIGRATING = os.path.join(ROOT, "examples", "lab", "inventory.yml")  # ah2 and con1 still on 2.6.3
 UPGRADED = os.path.join(ROOT, "tests", "lab", "inventories", "cleanup.yml")  # every backoffice host on 2.7.1
@@ -156,6 +157,26 @@ def test_agents_gate_refuses_with_one_old_agent_in_the_export(refusals):
 def test_bad_agent_export_is_a_clear_error(refusals, key):
     run = refusals[2]["export_" + key]
     assert BAD_EXPORTS[key][1] in run.out and str(refusals[3] / ("%s.csv" % key)) in run.out
+
+
+def test_a_failed_host_stops_the_later_waves_and_is_recorded(lab, tmp_path):
+    """Waves of three hosts (agent-new, agent-old, ah2 | bo1, con1, log1 | sql1); ah2's role fails
+    (a bad backend setting), so the second and third waves never start."""
+    overlay, scratch = lab
+    broken = tmp_path / "broken.yml"
+    broken.write_text("all:\n  hosts:\n    ah2:\n      linux_firewall_backend: pf\n")
+    audit_dir = scratch / "audit-failed"
+    before = rulesets()
+    run = playbook("cleanup", [UPGRADED, overlay, broken], "-e", "linux_firewall_filter_outbound=true",
+                   "-e", "ses_serial=3", "-e", "ses_cleanup_confirm=yes", "-e", "ses_audit_dir=%s" % audit_dir)
+    assert run.rc != 0, run
+    assert "Cleanup failed on ah2 (the previous rules stay there); no later wave was started." in run.out
+    assert rulesets() == before  # ah2 kept its rules; bo1, con1, log1 and sql1 were never touched
+    parts = {path.stem: json.loads(path.read_text()) for path in audit_dir.glob("*.hosts/*.json")}
+    assert sorted(parts) == ["agent-new", "agent-old", "ah2"]  # the first wave, finished and recorded
+    assert parts["ah2"]["status"] == "failed" and parts["ah2"]["rules_removed"] == []
+    assert "linux_firewall_backend" in parts["ah2"]["details"]["error"]
+    assert "Failed: ah2." in next(audit_dir.glob("*.md")).read_text()
 
 
 def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):
