@@ -179,6 +179,18 @@ def test_a_failed_host_stops_the_later_waves_and_is_recorded(lab, tmp_path):
     assert "Failed: ah2." in next(audit_dir.glob("*.md")).read_text()
 
 
+def test_check_mode_shows_the_diff_and_changes_nothing(lab):
+    overlay, scratch = lab
+    before = rulesets()
+    run = playbook("cleanup", [UPGRADED, overlay], *COMMON, "-e", "ses_cleanup_confirm=yes",
+                   "-e", "ses_audit_dir=%s" % (scratch / "audit-check"), "--check", "--diff")
+    assert run.rc == 0, run
+    assert rulesets() == before
+    assert not (scratch / "audit-check").exists()
+    assert '-\t\tip saddr 10.77.0.21/32 tcp dport 443 accept comment "in_console_to_backend_tcp443_legacy"' in run.out
+    assert "Check mode: nothing was changed and no audit record was written; the plan removes 4 rule(s)" in run.out
+
+
 def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):
     overlay, scratch = lab
     audit_dir = scratch / "audit-pass"
