@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import tempfile
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 import yaml
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
     COMMON_VARIABLES, COMPONENT_VARIABLES, resolve_group_names)
@@ -91,6 +92,8 @@ class ActionModule(ActionBase):
             result["ansible_facts"] = {"ses_port_matrix": matrix}
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
         result["summary"] = summarize(matrix)
+        if args.get("handoff"):
+            result["handoff"] = self._write_handoff(args["handoff"], matrix)
         if args.get("report_dir"):
             written, changed = self._write_report(args["report_dir"], matrix)
             result["report_files"] = written
@@ -141,6 +144,19 @@ class ActionModule(ActionBase):
             values[name] = picked
         problems.raise_if_any()
         return members, values
+
+    @staticmethod
+    def _write_handoff(name, matrix):
+        """Each host's rules as a file of the run's private temporary directory, for a later play.
+
+        Written in check mode too: it is no change to any host, and the later play needs it there as well.
+        """
+        try:
+            directory = handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, name)
+            files = handoff.write(directory, {host: entry["rules"] for host, entry in matrix["hosts"].items()})
+        except handoff.HandoffError as exc:
+            raise AnsibleActionFail("handoff: %s" % exc)
+        return {"name": name, "hosts": len(matrix["hosts"]), "files": files}
 
     def _write_report(self, report_dir, matrix):
         """Write the three files atomically, each only when its content changed. Honours check mode."""

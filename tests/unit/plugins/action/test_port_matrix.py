@@ -170,9 +170,61 @@ def test_set_fact_false_writes_the_report_only(tmp_path):
     assert json.loads((tmp_path / "report" / "port_matrix.json").read_text())["hosts"]["con1"]["address"] == "192.0.2.21"
 
 
+HANDOFF_INVENTORY = yaml.safe_load(yaml.safe_dump(INVENTORY))
+HANDOFF_INVENTORY["all"]["hosts"] = {"other": None}  # in the inventory, in no SES group
+
+READ_HANDOFF = {
+    "name": "read", "hosts": "bo1:con1:pc1:other", "gather_facts": False,
+    "tasks": [{"name": "read once", "ansible.builtin.set_fact": {
+        "mine": "{{ lookup('ses_evolution.firewall.handoff', 'migrate', host=inventory_hostname, default=[]) }}"}}]}
+
+
+def test_handoff_gives_each_host_its_rules_for_a_later_play(tmp_path):
+    playbook = [
+        {"name": "matrix", "hosts": "localhost", "gather_facts": False, "tasks": [
+            {"name": "matrix", "ses_evolution.firewall.port_matrix": {"handoff": "migrate"}, "register": "pm"}]},
+        READ_HANDOFF,
+        {"name": "dump", "hosts": "localhost", "gather_facts": False, "tasks": [
+            {"name": "dump", "ansible.builtin.copy": {
+                "content": "{{ {'handoff': pm.handoff, 'read': dict(['bo1', 'con1', 'pc1', 'other'] | zip("
+                           "['bo1', 'con1', 'pc1', 'other'] | map('extract', hostvars, 'mine'))),"
+                           " 'fact': ses_port_matrix} | to_json }}",
+                "dest": "{{ dump_to }}"}, "check_mode": False}]}]
+    # In check mode too: the later play needs the rules to show what it would change.
+    process, dump = run(tmp_path, HANDOFF_INVENTORY, playbook=playbook, check=True)
+    assert process.returncode == 0, process.stdout + process.stderr
+    matrix = dump["fact"]
+    assert dump["handoff"] == {"name": "migrate", "hosts": 3, "files": 3}
+    for host in ("bo1", "con1", "pc1"):
+        assert dump["read"][host] == matrix["hosts"][host]["rules"]
+    # The vendor's table: the console reaches the co-located backend on TCP 443 (2.6) and 8443 (2.7.1).
+    assert sorted((rule["direction"], rule["port"]) for rule in dump["read"]["con1"]) == [("out", 443), ("out", 8443)]
+    assert dump["read"]["other"] == []
+    # The run's private temporary directory, hand-off included, is gone after the run.
+    assert not any("ses_handoff" in folder for folder, _dirs, _files in os.walk(tmp_path / ".ansible_tmp"))
+
+
+def test_handoff_of_another_run_is_not_read(tmp_path):
+    playbook = [{"name": "matrix", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "matrix", "ses_evolution.firewall.port_matrix": {"handoff": "migrate"}}]}]
+    process, _dump = run(tmp_path, HANDOFF_INVENTORY, playbook=playbook)
+    assert process.returncode == 0, process.stdout + process.stderr
+    process, _dump = run(tmp_path, HANDOFF_INVENTORY, playbook=[READ_HANDOFF])
+    assert process.returncode != 0
+    assert "handoff migrate: no hand-off in" in process.stdout
+    assert "must run earlier in the same ansible-playbook run" in process.stdout
+
+
+def test_handoff_name_is_checked(tmp_path):
+    process, _dump = run(tmp_path, INVENTORY, {"pm_args": {"handoff": "../migrate"}})
+    assert process.returncode != 0
+    assert "hand-off name '../migrate'" in process.stdout
+
+
 def test_argument_spec_comes_from_the_stub():
     options = yaml.safe_load(stub.DOCUMENTATION)["options"]
-    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact"}
+    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact",
+                                                         "handoff"}
     assert action.ARGUMENT_SPEC["phase"] == {"type": "str", "choices": ["migrate", "cleanup"]}
     assert action.ARGUMENT_SPEC["report_dir"] == {"type": "path"}
 

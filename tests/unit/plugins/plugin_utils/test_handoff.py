@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-host hand-off files (plugin_utils/handoff.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff
+
+__metaclass__ = type
+
+
+def test_each_host_reads_its_own_value_and_equal_values_share_a_file(tmp_path):
+    agent_rules = [{"name": "out_agent_to_ah_tcp443", "port": 443, "peers": ["10.0.0.12/32"]}]
+    values = {"ah1": [{"name": "in_agent_to_ah_tcp443", "port": 443}], "con1": [],
+              "pc1": agent_rules, "pc2": agent_rules, "pc3": json.loads(json.dumps(agent_rules))}
+    directory = handoff.handoff_dir(str(tmp_path), "migrate")
+    assert handoff.write(directory, values) == 3  # ah1, con1, and one file for the three agents
+    with open(os.path.join(directory, handoff.INDEX), encoding="utf-8") as handle:
+        index = json.load(handle)
+    assert index["pc1"] == index["pc2"] == index["pc3"] != index["ah1"]
+    assert len(os.listdir(directory)) == 4  # no temporary file left
+    for host, value in values.items():
+        assert handoff.read(directory, host) == value
+    assert handoff.read(directory, "stranger", default=[]) == []
+    assert handoff.read(directory, "stranger") is None
+    assert oct(os.stat(directory).st_mode & 0o777) == "0o700"
+
+
+def test_a_second_write_replaces_the_first(tmp_path):
+    directory = handoff.handoff_dir(str(tmp_path), "verify")
+    handoff.write(directory, {"a": 1, "b": 2})
+    handoff.write(directory, {"a": 3})
+    assert handoff.read(directory, "a") == 3
+    assert handoff.read(directory, "b", default="none") == "none"
+
+
+def test_names_stay_inside_the_directory(tmp_path):
+    assert handoff.handoff_dir("/base", "migrate") == "/base/ses_handoff/migrate"
+    for name in ("../x", "a/b", "", ".hidden", "x" * 65, None):
+        with pytest.raises(handoff.HandoffError, match="hand-off name"):
+            handoff.handoff_dir(str(tmp_path), name)
+
+
+def test_reading_before_writing_says_what_to_do(tmp_path):
+    with pytest.raises(handoff.HandoffError, match="must run earlier in the same ansible-playbook run"):
+        handoff.read(str(tmp_path / "ses_handoff" / "migrate"), "pc1")
