@@ -9,8 +9,6 @@ fixture by hand (the vendor's rule: agents below 2.7.1 need TCP 17000).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agent_export import (
@@ -19,7 +17,44 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors impo
 
 __metaclass__ = type
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "agent_export")
+# Exports as they look once a spreadsheet has been through them, written as bytes by the
+# tests (stored files with byte order marks and CRLF would trip the repository's own checks).
+EXPORTS = {
+    # French locale, semicolon, UTF-16 LE with BOM (Excel "Unicode text", Windows tools), CRLF, a
+    # quoted name holding the delimiter, a blank line.
+    "agents_fr_semicolon_utf16le_bom.csv": b"\xff\xfe" + (
+        "Nom de l'agent;Version de l'agent;Statut;Groupe d'agents;Derni\u00e8re connexion\r\n"
+        "PC-COMPTA-01;2.7.1.1204;Connect\u00e9;Comptabilit\u00e9;26/11/2026 09:12\r\n"
+        "PC-COMPTA-02;2.6.3.877;Connect\u00e9;Comptabilit\u00e9;26/11/2026 09:10\r\n"
+        "\r\n"
+        "\"SRV-FICHIERS; b\u00e2timent B\";2.7.1;D\u00e9connect\u00e9;Serveurs;25/11/2026 18:00\r\n"
+        "PORTABLE-DIRECTION;2.7.2;Connect\u00e9;Direction;26/11/2026 08:55\r\n").encode("utf-16-le"),
+    # English, comma, UTF-8 with BOM, Excel's "sep=," line, quoted fields with commas, a policy
+    # version column before the agent version column.
+    "agents_en_comma_utf8_bom.csv": b"\xef\xbb\xbf" + (
+        'sep=,\r\n'
+        '"Agent name","Policy version","Agent version","Agent handler group","OS"\r\n'
+        '"ws-0001.corp.example","12","2.7.1.1204","Default, Paris","Windows 11"\r\n'
+        '"ws-0002.corp.example","12","2.7.1.1204","Default, Paris","Windows 10"\r\n'
+        '"ws-0003.corp.example","11","2.6.1.502","Default, Lyon","Windows 10"\r\n').encode("utf-8"),
+    # Tab separated, cp1252 without BOM, a title line and a blank line above the header.
+    "agents_tab_cp1252_title.csv": (
+        "Export of the agent list - 26/11/2026 \u2013 Operation dashboard\r\n"
+        "\r\n"
+        "Name\tVersion\tStatus\r\n"
+        "Poste-R\u00e9ception\t2.7.1\tConnected\r\n"
+        "Poste-Entrep\u00f4t\t2.7.1.1300\tConnected\r\n").encode("cp1252"),
+}
+
+
+@pytest.fixture
+def exports(tmp_path):
+    """The exports above as files: {name: path}."""
+    paths = {}
+    for name, data in EXPORTS.items():
+        (tmp_path / name).write_bytes(data)
+        paths[name] = str(tmp_path / name)
+    return paths
 
 ROWS = [("Agent name", "Agent version", "Status"),
         ("ws-01", "2.7.1.1204", "Connected"),
@@ -57,8 +92,8 @@ def test_bom_is_reported_and_stripped():
     assert result["name_column"] == "Agent name"
 
 
-def test_stored_french_utf16_export():
-    result = read_agent_export(os.path.join(FIXTURES, "agents_fr_semicolon_utf16le_bom.csv"))
+def test_french_utf16_export(exports):
+    result = read_agent_export(exports["agents_fr_semicolon_utf16le_bom.csv"])
     assert result["delimiter"] == ";"
     assert result["encoding"].startswith("utf-16-le")
     assert result["version_column"] == "Version de l'agent"
@@ -67,16 +102,16 @@ def test_stored_french_utf16_export():
     assert [(a["name"], a["line"]) for a in result["old_agents"]] == [("PC-COMPTA-02", 3)]
 
 
-def test_stored_english_export_prefers_agent_version_over_policy_version():
-    result = read_agent_export(os.path.join(FIXTURES, "agents_en_comma_utf8_bom.csv"))
+def test_english_export_prefers_agent_version_over_policy_version(exports):
+    result = read_agent_export(exports["agents_en_comma_utf8_bom.csv"])
     assert result["header_line"] == 2  # "sep=," comes first
     assert result["version_column"] == "Agent version"
     assert [a["version"] for a in result["agents"]] == ["2.7.1.1204", "2.7.1.1204", "2.6.1.502"]
     assert _names(result, "old_agents") == ["ws-0003.corp.example"]
 
 
-def test_stored_tab_cp1252_export_with_title_line():
-    result = read_agent_export(os.path.join(FIXTURES, "agents_tab_cp1252_title.csv"))
+def test_tab_cp1252_export_with_title_line(exports):
+    result = read_agent_export(exports["agents_tab_cp1252_title.csv"])
     assert result["encoding"] == "cp1252"
     assert result["delimiter"] == "\t"
     assert result["header_line"] == 3
