@@ -56,6 +56,7 @@ def exports(tmp_path):
         paths[name] = str(tmp_path / name)
     return paths
 
+
 ROWS = [("Agent name", "Agent version", "Status"),
         ("ws-01", "2.7.1.1204", "Connected"),
         ("ws-02", "2.6.3", "Connected"),
