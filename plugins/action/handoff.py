@@ -17,9 +17,9 @@ __metaclass__ = type
 ARGUMENT_SPEC = argument_spec_from_doc(handoff_doc.DOCUMENTATION)
 
 
-def per_host_values(per_host, common):
-    """{host: common + {key: per_host[key][host]}} for every host named in a per_host mapping."""
-    values = {}
+def per_host_values(per_host, common, hosts=()):
+    """{host: common + {key: per_host[key][host]}} for every host of hosts or named in a per_host mapping."""
+    values = {host: dict(common) for host in hosts}
     for key, mapping in per_host.items():
         if not isinstance(mapping, dict):
             raise handoff.HandoffError("per_host.%s must map host names to values, got %s"
@@ -40,7 +40,7 @@ class ActionModule(ActionBase):
         del tmp  # no remote files
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            values = per_host_values(plain(args["per_host"]), plain(args["common"]))
+            values = per_host_values(plain(args["per_host"]), plain(args["common"]), plain(args["hosts"]))
             directory = handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["name"])
             files = handoff.write(directory, values)
         except handoff.HandoffError as exc:

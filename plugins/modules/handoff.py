@@ -17,7 +17,7 @@ description:
     C(ses_evolution.firewall.handoff). Run it once, on C(localhost).
   - Each host's value is a dict made of O(common) and, for each key of O(per_host), that key's entry for the
     host (keys without an entry for the host are left out). A host found in no O(per_host) mapping gets no
-    value, so the lookup returns its default.
+    value (unless listed in O(hosts)), so the lookup returns its default.
   - The files go to the run's private temporary directory on the controller (Ansible's local temporary
     directory, removed when the run ends), so concurrent runs never read each other's. Hosts with equal
     values share one file.
@@ -40,6 +40,13 @@ options:
     description: Keys and values put in every host's dict.
     type: dict
     default: {}
+  hosts:
+    description:
+      - Hosts that get a value even when no O(per_host) mapping names them (then O(common) alone), for a later
+        play that needs O(common) on every host.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full

@@ -68,5 +68,7 @@ def test_per_host_must_map_hosts(tmp_path):
 def test_per_host_values():
     assert action.per_host_values({"x": {"h1": 1}, "y": {"h1": 2, "h2": 3}}, {"s": 0}) == {
         "h1": {"s": 0, "x": 1, "y": 2}, "h2": {"s": 0, "y": 3}}
+    assert action.per_host_values({"x": {"h1": 1}}, {"s": 0}, ["h1", "h3"]) == {
+        "h1": {"s": 0, "x": 1}, "h3": {"s": 0}}
     with pytest.raises(handoff.HandoffError, match="per_host.x"):
         action.per_host_values({"x": "h1"}, {})
