@@ -211,7 +211,9 @@ stage_molecule() {
     for scenario in "${scenarios[@]}"; do
         banner "molecule scenario $scenario"
         started=$SECONDS
-        (cd "$REPO/extensions" && timeout --kill-after=30 "$SES_SCENARIO_TIMEOUT" molecule test -s "$scenario")
+        # From the collection root: molecule finds extensions/molecule/ there, and
+        # MOLECULE_PROJECT_DIRECTORY is the collection root.
+        (cd "$REPO" && timeout --kill-after=30 "$SES_SCENARIO_TIMEOUT" molecule test -s "$scenario")
         rc=$?
         [ "$rc" -eq 124 ] && echo "molecule scenario $scenario: stopped after ${SES_SCENARIO_TIMEOUT}s (SES_SCENARIO_TIMEOUT)"
         echo "molecule scenario $scenario: $([ "$rc" -eq 0 ] && echo PASS || echo "FAIL (exit $rc)") in $((SECONDS - started))s"
