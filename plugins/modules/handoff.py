@@ -24,7 +24,7 @@ description:
   - Why. A later play that reads a large value of localhost as C(hostvars['localhost'][...]) makes Ansible
     copy all of localhost's facts on every read; with a fleet of 10,000 agents that is more than a second a
     read. The lookup reads one small file.
-  - Written in check mode too: no host is changed by it, and the later play needs it there as well.
+  - Written in check mode too, as no host is changed by it and the later play needs it there as well.
 author:
   - ses_evolution.firewall contributors (!UNKNOWN)
 options:
@@ -61,6 +61,7 @@ attributes:
 seealso:
   - plugin: ses_evolution.firewall.handoff
     plugin_type: lookup
+    description: Reads a host's value in the later play.
 """
 
 EXAMPLES = r"""
