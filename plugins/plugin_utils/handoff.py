@@ -10,9 +10,14 @@ here instead, each host reads one small file. Hosts with equal values (all the
 agents of a matrix) share one file through the index, so 10,000 agents cost a
 few files, not 10,000.
 
-Layout of a hand-off directory: index.json maps host name -> value file name;
-each value file (<sha256>.json) holds one JSON value. Files are replaced
-atomically, the index last, so a reader sees the old or the new set, never half.
+Layout of a hand-off directory: each value file holds one JSON value, and is
+named after the write that made it, so a second write never changes a file the
+first one's index names. index.txt holds, on its first line, the JSON list of
+the value files, then one line per host: the host name as a JSON string, a tab,
+and the position of its file in that list. Every host reads the index, so a
+reader finds its own line with a byte search instead of parsing 10,000 of them.
+Files are written atomically, the index last, so a reader sees the old or the
+new set, never half.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import tempfile
 
 __metaclass__ = type
 
-INDEX = "index.json"
+INDEX = "index.txt"
 SUBDIR = "ses_handoff"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -48,40 +53,57 @@ def write(directory, values):
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as exc:
         raise HandoffError("cannot create the hand-off directory %s: %s" % (directory, exc)) from exc
-    index = {}
-    written = set()
-    # Identical values are usually the very same list object (the matrix shares the
-    # agents' rules), so each object is serialised once, not once per host.
-    by_object = {}
+    prefix = os.urandom(6).hex()
+    files = []
+    position_of_content = {}
+    hosts = {}
+    # Identical values are often the very same object (the matrix shares the agents'
+    # rules), so each object is serialised once, not once per host.
+    position_of_object = {}
     for host, value in values.items():
-        cached = by_object.get(id(value))
+        cached = position_of_object.get(id(value))
         if cached is not None and cached[0] is value:
-            file_name = cached[1]
+            position = cached[1]
         else:
             data = json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")
-            file_name = hashlib.sha256(data).hexdigest() + ".json"
-            by_object[id(value)] = (value, file_name)  # the value is kept, so its id stays unique
-            if file_name not in written:
-                _atomic_write(directory, file_name, data)
-                written.add(file_name)
-        index[host] = file_name
-    _atomic_write(directory, INDEX, json.dumps(index, separators=(",", ":")).encode("utf-8"))
-    return len(written)
+            digest = hashlib.sha256(data).digest()
+            position = position_of_content.get(digest)
+            if position is None:
+                position = position_of_content[digest] = len(files)
+                files.append("%s-%d.json" % (prefix, position))
+                _atomic_write(directory, files[position], data)
+            position_of_object[id(value)] = (value, position)  # the value is kept, so its id stays unique
+        hosts[host] = position
+    lines = [json.dumps(files)] + ["%s\t%d" % (_host_key(host), position) for host, position in hosts.items()]
+    _atomic_write(directory, INDEX, ("\n".join(lines) + "\n").encode("ascii"))
+    return len(files)
+
+
+def _host_key(host):
+    """The host name as a JSON string: ASCII, without tab or newline, so one line of the index."""
+    return json.dumps(host, ensure_ascii=True)
 
 
 def read(directory, host, default=None):
     """The value written for host, or default when the hand-off lists no such host."""
     try:
         with open(os.path.join(directory, INDEX), "rb") as handle:
-            index = json.loads(handle.read())
+            index = handle.read()
     except FileNotFoundError as exc:
         raise HandoffError("no hand-off in %s: the task that writes it must run earlier in the same "
                            "ansible-playbook run" % directory) from exc
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise HandoffError("the hand-off index in %s cannot be read: %s" % (directory, exc)) from exc
-    file_name = index.get(host)
-    if file_name is None:
-        return default
+    key = ("\n%s\t" % _host_key(host)).encode("ascii")
+    try:
+        files = json.loads(index[:index.index(b"\n")])
+        start = index.find(key)
+        if start < 0:
+            return default
+        start += len(key)
+        file_name = files[int(index[start:index.index(b"\n", start)])]
+    except (ValueError, IndexError, TypeError) as exc:
+        raise HandoffError("the hand-off index in %s is not one this collection wrote" % directory) from exc
     try:
         with open(os.path.join(directory, file_name), "rb") as handle:
             return json.loads(handle.read())

@@ -21,9 +21,9 @@ def test_each_host_reads_its_own_value_and_equal_values_share_a_file(tmp_path):
               "pc1": agent_rules, "pc2": agent_rules, "pc3": json.loads(json.dumps(agent_rules))}
     directory = handoff.handoff_dir(str(tmp_path), "migrate")
     assert handoff.write(directory, values) == 3  # ah1, con1, and one file for the three agents
-    with open(os.path.join(directory, handoff.INDEX), encoding="utf-8") as handle:
-        index = json.load(handle)
-    assert index["pc1"] == index["pc2"] == index["pc3"] != index["ah1"]
+    with open(os.path.join(directory, handoff.INDEX), encoding="ascii") as handle:
+        index = dict(line.split("\t") for line in handle.read().splitlines()[1:])
+    assert index['"pc1"'] == index['"pc2"'] == index['"pc3"'] != index['"ah1"']
     assert len(os.listdir(directory)) == 4  # no temporary file left
     for host, value in values.items():
         assert handoff.read(directory, host) == value
@@ -35,9 +35,21 @@ def test_each_host_reads_its_own_value_and_equal_values_share_a_file(tmp_path):
 def test_a_second_write_replaces_the_first(tmp_path):
     directory = handoff.handoff_dir(str(tmp_path), "verify")
     handoff.write(directory, {"a": 1, "b": 2})
+    first = set(os.listdir(directory))
     handoff.write(directory, {"a": 3})
     assert handoff.read(directory, "a") == 3
+    # The first write's value files are untouched (a reader holding its index still reads them).
+    assert first - {handoff.INDEX} < set(os.listdir(directory))
     assert handoff.read(directory, "b", default="none") == "none"
+
+
+def test_host_names_that_look_like_index_lines(tmp_path):
+    values = {"a": 1, "a\t0": 2, "x\n\"a\"": 3, "é": 4, "pc1": 5, "pc10": 6, "": 7}
+    directory = str(tmp_path / "h")
+    handoff.write(directory, values)
+    for host, value in values.items():
+        assert handoff.read(directory, host) == value
+    assert handoff.read(directory, "pc", default="none") == "none"
 
 
 def test_names_stay_inside_the_directory(tmp_path):
@@ -45,6 +57,14 @@ def test_names_stay_inside_the_directory(tmp_path):
     for name in ("../x", "a/b", "", ".hidden", "x" * 65, None):
         with pytest.raises(handoff.HandoffError, match="hand-off name"):
             handoff.handoff_dir(str(tmp_path), name)
+
+
+def test_an_index_of_another_shape_is_refused(tmp_path):
+    directory = tmp_path / "h"
+    directory.mkdir()
+    (directory / handoff.INDEX).write_text('["x.json"]\n"pc1"\tone\n')
+    with pytest.raises(handoff.HandoffError, match="not one this collection wrote"):
+        handoff.read(str(directory), "pc1")
 
 
 def test_reading_before_writing_says_what_to_do(tmp_path):
