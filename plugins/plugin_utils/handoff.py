@@ -90,8 +90,11 @@ def read(directory, host, default=None):
         with open(os.path.join(directory, INDEX), "rb") as handle:
             index = handle.read()
     except FileNotFoundError as exc:
+        # The usual cause: --limit left out localhost, so the play that computes the matrix
+        # on the controller did not run.
         raise HandoffError("no hand-off in %s: the task that writes it must run earlier in the same "
-                           "ansible-playbook run" % directory) from exc
+                           "ansible-playbook run; with --limit, include localhost (for example "
+                           "--limit 'bo1,localhost') so that the controller's play runs" % directory) from exc
     except OSError as exc:
         raise HandoffError("the hand-off index in %s cannot be read: %s" % (directory, exc)) from exc
     key = ("\n%s\t" % _host_key(host)).encode("ascii")

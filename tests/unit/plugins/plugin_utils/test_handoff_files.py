@@ -70,3 +70,8 @@ def test_an_index_of_another_shape_is_refused(tmp_path):
 def test_reading_before_writing_says_what_to_do(tmp_path):
     with pytest.raises(handoff.HandoffError, match="must run earlier in the same ansible-playbook run"):
         handoff.read(str(tmp_path / "ses_handoff" / "migrate"), "pc1")
+
+
+def test_reading_before_writing_points_at_a_limit_without_localhost(tmp_path):
+    with pytest.raises(handoff.HandoffError, match=r"with --limit, include localhost"):
+        handoff.read(str(tmp_path / "ses_handoff" / "migrate"), "pc1")
