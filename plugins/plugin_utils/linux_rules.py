@@ -9,6 +9,7 @@ the fix, never a silently dropped or widened rule.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 
@@ -185,6 +186,32 @@ def rule_changes(previous_text, desired_text):
     added = sorted(name for name in after if before.get(name) != after[name])
     removed = sorted(name for name in before if after.get(name) != before[name])
     return added, removed
+
+
+FINGERPRINT_PREFIX = "# live fingerprint: "
+
+
+def stored_state(stored, desired, fingerprint):
+    """Compare the stored copy of the last apply with the desired render (both backends).
+
+    The stored copy is the render plus the live fingerprint taken after that apply,
+    so one comparison catches both a new rule set and live rules changed behind our back.
+    """
+    stored = stored.strip("\n")
+    stored = stored + "\n" if stored else ""
+    expected = desired + FINGERPRINT_PREFIX + (fingerprint.strip() or "none") + "\n"
+    previous = stored.split(FINGERPRINT_PREFIX, maxsplit=1)[0] if stored else ""
+    added, removed = rule_changes(previous, desired)
+    return {
+        "changed": stored != expected,
+        "drift": bool(stored) and previous == desired and stored != expected,
+        "added": added,
+        "removed": removed,
+        "before": stored,
+        "after": expected,
+        "desired": desired,
+        "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
+    }
 
 
 def split_sections(probe_output, marker):

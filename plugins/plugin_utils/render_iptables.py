@@ -12,15 +12,14 @@ chains and rules are untouched.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
     MANAGEMENT_NAME,
     check_rules,
     management_peers,
-    rule_changes,
     split_sections,
+    stored_state,
 )
 
 __metaclass__ = type
@@ -28,7 +27,6 @@ __metaclass__ = type
 CHAINS = {"in": ("INPUT", "SES_IN"), "out": ("OUTPUT", "SES_OUT")}
 JUMP_COMMENT = "ses_evolution_jump"
 PROBE_MARKER = "--ses-evolution-probe--"
-FINGERPRINT_PREFIX = "# live fingerprint: "
 FAMILY_HEADER = "# family: "
 _OUR_LINE = re.compile(r"^(:SES_(IN|OUT) |-A SES_(IN|OUT) |-A (INPUT|OUTPUT) .*-j SES_(IN|OUT)$)")
 _JUMP_LINE = re.compile(r"^-A (INPUT|OUTPUT) (.* )?-j SES_(IN|OUT)$")
@@ -173,19 +171,8 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
     sections = split_sections(probe_output, PROBE_MARKER) + [""] * 7
     live_v4, live_v6, fingerprint, stored, file_v4, file_v6, nft_tables = sections[:7]
     desired = combined(desired_v4, desired_v6)
-    stored = stored.strip("\n")
-    stored = stored + "\n" if stored else ""
-    expected = desired + FINGERPRINT_PREFIX + (fingerprint.strip() or "none") + "\n"
-    previous = stored.split(FINGERPRINT_PREFIX, maxsplit=1)[0] if stored else ""
-    added, removed = rule_changes(previous, desired)
-    return {
-        "changed": stored != expected,
-        "drift": bool(stored) and previous == desired and stored != expected,
-        "added": added,
-        "removed": removed,
-        "before": stored,
-        "after": expected,
-        "desired": desired,
+    plan = stored_state(stored, desired, fingerprint)
+    plan.update({
         "apply_v4": _restore_text(desired_v4, live_v4),
         "apply_v6": _restore_text(desired_v6, live_v6),
         "rules_v4": merge_rules_file(file_v4, desired_v4),
@@ -194,5 +181,5 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
             "the nftables backend's table inet %s is still loaded and still filters next to these chains: "
             "remove it with 'nft delete table inet %s'" % (table, table)
             for table in nft_tables.split() if table],
-        "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
-    }
+    })
+    return plan

@@ -15,7 +15,6 @@ the user's base chain jumps to them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
@@ -23,8 +22,8 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules
     MANAGEMENT_NAME,
     check_rules,
     management_peers,
-    rule_changes,
     split_sections,
+    stored_state,
 )
 
 __metaclass__ = type
@@ -33,7 +32,6 @@ MODES = ("standalone", "integrate")
 FAMILIES = ("inet", "ip", "ip6")
 JUMP_COMMENT = "ses_evolution_jump"
 PROBE_MARKER = "--ses-evolution-probe--"
-FINGERPRINT_PREFIX = "# live fingerprint: "
 HEADER = ("#!/usr/sbin/nft -f\n"
           "# Managed by the ses_evolution.firewall linux_firewall role: edits are replaced on its next run.\n")
 # IPv6 needs neighbour discovery to reach anything: a drop policy without these breaks IPv6 entirely.
@@ -234,10 +232,7 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
     options = NftOptions(mode, table, jump_from, jump_from_output, filter_outbound)
     sections = split_sections(probe_output, PROBE_MARKER) + ["", ""]
     objects = _ruleset_objects(sections[0])
-    fingerprint = sections[1].strip() or "none"
-    stored = sections[2].strip("\n")
-    stored = stored + "\n" if stored else ""
-    expected = desired + FINGERPRINT_PREFIX + fingerprint + "\n"
+    fingerprint, stored = sections[1], sections[2]
 
     problems = []
     chains = dict(((c["family"], c["table"], c["name"]), c) for c in
@@ -267,17 +262,9 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
     if options.mode == "integrate":
         cleanup.append("table inet %s\ndelete table inet %s" % (options.table, options.table))
 
-    previous = stored.split(FINGERPRINT_PREFIX, maxsplit=1)[0] if stored else ""
-    added, removed = rule_changes(previous, desired)
-    return {
-        "changed": stored != expected,
-        "drift": bool(stored) and previous == desired and stored != expected,
-        "added": added,
-        "removed": removed,
-        "before": stored,
-        "after": expected,
-        "desired": desired,
+    plan = stored_state(stored, desired, fingerprint)
+    plan.update({
         "apply": desired.replace(HEADER, HEADER + "".join(line + "\n" for line in cleanup), 1),
         "warnings": defeating_chains(objects, options) + _other_backend(objects),
-        "digest": hashlib.sha256(desired.encode("utf-8")).hexdigest(),
-    }
+    })
+    return plan
