@@ -21,27 +21,13 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors impo
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_iptables import (
     PROBE_MARKER, iptables_plan, merge_rules_file, render_iptables)
+from ansible_collections.ses_evolution.firewall.tests.unit.plugins.plugin_utils.example_fleet import (
+    GROUPS, HOSTVARS_DUAL_STACK as HOSTVARS, dual_stack_rules_of as rules_of)
 
 __metaclass__ = type
 
-GROUPS = {"ses_backends": ["bo1"], "ses_agent_handlers": ["bo1", "ah2"], "ses_consoles": ["con1"],
-          "ses_sql_servers": ["sql1"], "ses_syslog_servers": ["log1"], "ses_agents": ["agent-old", "agent-new"]}
-HOSTVARS = {
-    "bo1": {"ses_address": "10.77.0.11", "ses_version": "2.7.1", "ses_public_api_clients": ["10.77.0.60/32"],
-            "ses_update_server": ["10.77.0.250/32"]},
-    "ah2": {"ses_address": "10.77.0.12", "ses_version": "2.6.3"},
-    "con1": {"ses_address": "10.77.0.21", "ses_version": "2.6.3"},
-    "sql1": {"ses_address": "10.77.0.31"},
-    "log1": {"ses_address": "10.77.0.41"},
-    "agent-old": {"ses_address": "10.77.0.101", "ses_version": "2.6.1"},
-    "agent-new": {"ses_address": "2001:db8:77::102", "ses_version": "2.7.1"},
-}
 CAN_CHECK = os.geteuid() == 0 and shutil.which("iptables-restore") and shutil.which("unshare")
 needs_iptables = pytest.mark.skipif(not CAN_CHECK, reason="iptables-restore --test needs root and unshare")
-
-
-def rules_of(host, phase="migrate"):
-    return compute_matrix(GROUPS, HOSTVARS, phase)["hosts"][host]["rules"]
 
 
 def in_netns(command, stdin=""):

@@ -23,27 +23,9 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix impo
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import (
     CSV_COLUMNS, host_groups, render_all, render_csv, render_json, render_markdown, render_mermaid,
     select_host_rules, summarize)
+from ansible_collections.ses_evolution.firewall.tests.unit.plugins.plugin_utils.example_fleet import GROUPS, HOSTVARS
 
 __metaclass__ = type
-
-GROUPS = {
-    "ses_backends": ["bo1"],
-    "ses_agent_handlers": ["bo1", "ah2"],
-    "ses_consoles": ["con1"],
-    "ses_sql_servers": ["sql1"],
-    "ses_syslog_servers": ["log1"],
-    "ses_agents": ["agent-old", "agent-new"],
-}
-HOSTVARS = {
-    "bo1": {"ses_address": "10.77.0.11", "ses_version": "2.7.1", "ses_public_api_clients": ["10.77.0.60/32"],
-            "ses_update_server": ["10.77.0.250/32"]},
-    "ah2": {"ses_address": "10.77.0.12", "ses_version": "2.6.3"},
-    "con1": {"ses_address": "10.77.0.21", "ses_version": "2.6.3"},
-    "sql1": {"ses_address": "10.77.0.31"},
-    "log1": {"ses_address": "10.77.0.41"},
-    "agent-old": {"ses_address": "10.77.0.101", "ses_version": "2.6.1"},
-    "agent-new": {"ses_address": "10.77.0.102", "ses_version": "2.7.1"},
-}
 
 
 def matrix_for(phase, hostvars=None):
