@@ -69,6 +69,13 @@ def lifecycle_of(row, target_version):
     return "legacy" if in_baseline else "new"
 
 
+def target_releases(rows=ses_catalog.FLOWS):
+    """The releases a migration may target: those at which the table changes, newer than the baseline."""
+    baseline = parse_version(ses_catalog.BASELINE_VERSION)
+    changes = set(row[key] for row in rows for key in ("introduced", "removed") if row.get(key))
+    return tuple(sorted((release for release in changes if parse_version(release) > baseline), key=parse_version))
+
+
 def resolve_rows(target_version, rows=ses_catalog.FLOWS):
     """The rows that matter when migrating from the baseline to ``target_version`` (a version tuple)."""
     resolved = []

@@ -125,8 +125,14 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
     from it was not checked, and blocks, unless it is in ``unmanaged`` (hosts marked
     ``ses_firewall_managed: false``, which Ansible may not reach): their ``ses_version`` decides.
     """
-    target_text = str(target_version or matrix["target_version"])
+    # An override may only raise the bar: the plan was computed for the matrix's target.
+    target_text = str(matrix["target_version"]).strip()
     target = parse_version(target_text)
+    override = parse_version(target_version) if target_version not in (None, "") else target
+    if target is None or override is None:
+        target_text, target = "%s (unreadable target)" % (target_version or target_text), (1 << 30,) * 4
+    elif override > target:
+        target_text, target = str(target_version).strip(), override
     rows = []
     for name in backoffice_hosts(matrix):
         host = matrix["hosts"][name]

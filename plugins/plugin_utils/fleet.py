@@ -14,6 +14,7 @@ import difflib
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
     describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import target_releases
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import (
     describe_bad_version, parse_version)
@@ -104,6 +105,26 @@ def resolve_group_names(override, problems):
     return names
 
 
+def target_problem(text, target):
+    """Why a parsed ses_target_version cannot be a target, or None.
+
+    Only a release at which the port table changes, newer than the baseline: a lower
+    target computes a matrix without the new release's rules, which cleanup would then
+    remove while its record says it removed nothing.
+    """
+    releases = target_releases()
+    fix = "set ses_target_version: \"%s\" (group_vars/all or -e), the release the backoffice moves to" % releases[-1]
+    if target < parse_version(releases[0]):  # 2.6.3 is a 2.6 release: the baseline, not a target
+        return ("ses_target_version is %r, not newer than the %s baseline the migration starts from: its matrix "
+                "would leave out the rules the backoffice needs from %s on; %s"
+                % (text, ses_catalog.BASELINE_VERSION, releases[0], fix))
+    if target not in [parse_version(release) for release in releases]:
+        return ("ses_target_version is %r, but the vendor's port table does not change at %s (it changes at %s); "
+                "%s (hosts on a later release pass its gate too)"
+                % (text, str(text).strip().lstrip("v"), ", ".join(releases), fix))
+    return None
+
+
 def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None):
     """Validate the inventory and return a Fleet; raise SesInputError listing every problem."""
     problems = ProblemCollector()
@@ -112,10 +133,10 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
     target = parse_version(target_version)
     if target is None:
         problems.add(describe_bad_version(target_version, None, "ses_target_version"))
-    elif target < parse_version(ses_catalog.BASELINE_VERSION):
-        problems.add("ses_target_version is %r, older than the %s baseline of the port table; "
-                     "set it to the release you are upgrading to, such as \"2.7.1\""
-                     % (target_version, ses_catalog.BASELINE_VERSION))
+    else:
+        problem = target_problem(target_version, target)
+        if problem:
+            problems.add(problem)
     names = resolve_group_names(group_names, problems)
 
     members = {}

@@ -308,3 +308,11 @@ def test_is_managed(value, managed):
 def test_dry_run_lists_few_names_on_large_fleets():
     plan = {"h%03d" % index: {"components": ["sql_server"], "rules": [], "removed": []} for index in range(25)}
     assert plan_lines(plan) == ["nothing to remove on: %s and 5 more" % ", ".join("h%03d" % i for i in range(20))]
+
+
+@pytest.mark.parametrize("override", ["2.6.3", "2.6", "0", "latest"])
+def test_a_lower_or_bad_target_override_never_opens_the_gate(override):
+    """The gate never asks less than the matrix's target: the plan removes the 2.6 rules either way."""
+    matrix = _matrix(con1={"ses_version": "2.6.3"})
+    verdict = backoffice_verdict(matrix, _all_reachable(matrix), target_version=override)
+    assert verdict["ready"] is False and "con1" in verdict["blocking_hosts"]

@@ -69,8 +69,14 @@ def test_each_backoffice_component_blocks_when_old_or_unknown(version, reason, p
     assert reason in gate["blocking_reasons"][name]
 
 
+def _later_target(fleet, text="2.8"):
+    """The fleet as if the table knew a later release (today 2.7.1 is the only valid target)."""
+    fleet.target_version_text, fleet.target_version = text, tuple(int(p) for p in text.split(".")) + (0, 0)
+    return fleet
+
+
 def test_a_higher_target_blocks_hosts_at_2_7_1():
-    gate = gate_verdict(_fleet(["2.8", "2.7.1", "2.8.0.1"], target="2.8"))
+    gate = gate_verdict(_later_target(_fleet(["2.8", "2.7.1", "2.8.0.1"])))
     assert gate["blocking_hosts"] == ["ah1"]
 
 
@@ -103,7 +109,7 @@ def test_old_and_unknown_agents_block():
 
 
 def test_agent_gate_follows_2_7_1_whatever_the_backoffice_target():
-    gate = gate_verdict(_fleet(["2.8"] * 3, target="2.8", agents=["2.7.1"]))
+    gate = gate_verdict(_later_target(_fleet(["2.8"] * 3, agents=["2.7.1"])))
     assert gate["agents_ready"] is True and gate["backoffice_ready"] is True
 
 
