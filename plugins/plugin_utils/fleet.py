@@ -125,8 +125,73 @@ def target_problem(text, target):
     return None
 
 
-def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None):
-    """Validate the inventory and return a Fleet; raise SesInputError listing every problem."""
+def _distance(left, right):
+    """Edits (drop, add, change a letter, swap two neighbours) that turn one name into the other."""
+    previous2, previous = None, list(range(len(right) + 1))
+    for i, a in enumerate(left, 1):
+        current = [i]
+        for j, b in enumerate(right, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == right[j - 2] and left[i - 2] == b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def near_miss(name, ses_group):
+    """A group name one or two slips away from an SES group's (a singular, a letter, a dash, the case)."""
+    if name == ses_group:
+        return False
+    left, right = name.lower().replace("-", "_"), ses_group.lower().replace("-", "_")
+    return left == right or (abs(len(left) - len(right)) <= 2 and _distance(left, right) <= 2)
+
+
+def check_groups(names, explicit, inventory, unrelated, problems):
+    """Every group ses_groups names exists; no inventory group is a near miss of an SES group.
+
+    ``inventory`` maps every group of the inventory to its hosts.
+    """
+    existing = set(inventory)
+    missing = set()
+    for component, group in sorted(explicit.items()):
+        if group not in existing and component in names:
+            missing.add(group)
+            close = difflib.get_close_matches(group, sorted(existing), n=1)
+            problems.add("ses_groups.%s names the group '%s', which is not in the inventory (no host can be in it); "
+                         "%screate the group or set ses_groups.%s to the group that holds the %s hosts"
+                         % (component, group, "did you mean %r? " % close[0] if close else "", component, component))
+    if unrelated is None:
+        unrelated = []
+    elif isinstance(unrelated, str):
+        unrelated = [unrelated]
+    elif not isinstance(unrelated, (list, tuple)) or not all(isinstance(item, str) for item in unrelated):
+        problems.add("ses_unrelated_groups must be a list of group names, e.g. ses_unrelated_groups: [ses_console]; "
+                     "got %r" % (unrelated,))
+        unrelated = []
+    ses_groups = {group: component for component, group in names.items() if group not in missing}
+    for group in sorted(existing - set(ses_groups) - set(unrelated) - {"all", "ungrouped"}):
+        for ses_group, component in sorted(ses_groups.items()):
+            if not near_miss(group, ses_group):
+                continue
+            # A child group inside the SES group (ses_agents_paris in ses_agents) loses no host.
+            if set(inventory.get(group) or ()) <= set(inventory.get(ses_group) or ()) and ses_group in existing:
+                continue
+            problems.add("inventory group '%s' looks like the SES group '%s' (%s) but is not it, so its hosts are "
+                         "left out of the matrix and of the gates; rename the group to '%s' (or set ses_groups.%s: "
+                         "%s), or declare it unrelated with ses_unrelated_groups: [%s]"
+                         % (group, ses_group, component, ses_group, component, group, group))
+            break
+    return missing
+
+
+def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None,
+                inventory_groups=None, unrelated_groups=None):
+    """Validate the inventory and return a Fleet; raise SesInputError listing every problem.
+
+    ``inventory_groups``: every group of the inventory with its hosts (default: ``groups``).
+    ``unrelated_groups``: group names declared unrelated to SES (ses_unrelated_groups).
+    """
     problems = ProblemCollector()
     if phase not in PHASES:
         problems.add("ses_phase is %r; use one of: %s" % (phase, ", ".join(PHASES)))
@@ -138,12 +203,16 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
         if problem:
             problems.add(problem)
     names = resolve_group_names(group_names, problems)
+    explicit = {component: group for component, group in names.items()
+                if isinstance(group_names, dict) and group_names.get(component) == group}
+    missing = check_groups(names, explicit, groups if inventory_groups is None else inventory_groups,
+                           unrelated_groups, problems)
 
     members = {}
     for component in ses_catalog.COMPONENTS:
         listed = groups.get(names[component]) or []
         members[component] = sorted(set(listed))
-    if not members["backend"]:
+    if not members["backend"] and names["backend"] not in missing:
         problems.add("group '%s' has no host: every SES fleet has at least one backend; add the backend "
                      "hosts to it, or set ses_groups.backend to the group that holds them"
                      % names["backend"])

@@ -256,18 +256,21 @@ class MatrixBuilder:
 
 
 def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog.DEFAULT_TARGET_VERSION,
-                   group_names=None):
+                   group_names=None, inventory_groups=None, unrelated_groups=None):
     """The fleet matrix for ``phase``. Raises SesInputError (every problem, named) on bad input.
 
     ``groups`` maps group names to host names (Ansible's ``groups``); ``hostvars``
-    maps host names to their variables (only the ses_* ones and ansible_host are read).
+    maps host names to their variables (only the ses_* ones and ansible_host are read);
+    ``inventory_groups`` maps every group of the inventory to its hosts (default: ``groups``),
+    ``unrelated_groups`` the groups declared unrelated to SES (ses_unrelated_groups).
     """
     # A fleet of 100,000 agents allocates millions of objects that all stay alive: the cyclic
     # garbage collector would rescan them over and over (a third of the time) and find nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        fleet = build_fleet(groups, hostvars, phase, target_version, group_names)
+        fleet = build_fleet(groups, hostvars, phase, target_version, group_names, inventory_groups,
+                            unrelated_groups)
         return MatrixBuilder(fleet).build().result()
     finally:
         if collecting:

@@ -32,7 +32,8 @@ def _run(case):
     groups, hostvars, fleet_vars = load_inventory_data(case["inventory"])
     return compute_matrix(groups, hostvars, phase=fleet_vars.get("ses_phase", "migrate"),
                           target_version=fleet_vars.get("ses_target_version", "2.7.1"),
-                          group_names=fleet_vars.get("ses_groups"))
+                          group_names=fleet_vars.get("ses_groups"),
+                          unrelated_groups=fleet_vars.get("ses_unrelated_groups"))
 
 
 def test_the_corpus_covers_the_issue():
@@ -75,7 +76,8 @@ def test_ansible_read_inventory_gives_the_same_message(name, tmp_path):
     with pytest.raises(SesInputError) as from_ansible:
         compute_matrix(groups, hostvars, phase=fleet_vars.get("ses_phase", "migrate"),
                        target_version=fleet_vars.get("ses_target_version", "2.7.1"),
-                       group_names=fleet_vars.get("ses_groups"))
+                       group_names=fleet_vars.get("ses_groups"),
+                       unrelated_groups=fleet_vars.get("ses_unrelated_groups"))
     with pytest.raises(SesInputError) as from_loader:
         _run(case)
     assert str(from_ansible.value) == str(from_loader.value)
