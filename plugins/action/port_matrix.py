@@ -17,11 +17,13 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import load_extra_vars
 import yaml
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff, ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import fleet_settings, handoff, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
     COMMON_VARIABLES, COMPONENT_VARIABLES, resolve_group_names)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
@@ -73,21 +75,40 @@ class ActionModule(ActionBase):
 
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
-        phase = self._setting(args, "phase", task_vars, "ses_phase", "migrate")
-        target_version = self._setting(args, "target_version", task_vars, "ses_target_version",
-                                       ses_catalog.DEFAULT_TARGET_VERSION)
-        group_override = self._setting(args, "groups", task_vars, "ses_groups", None)
+        # Fleet-wide settings come from the controller's view (command line, group all,
+        # localhost), never from the host a play runs this task for.
+        fleet = fleet_values(task_vars, self._templar)
+        command_line = command_line_variables(self._loader)
+        phase = _first(args.get("phase"), fleet.get("ses_phase"), "migrate")
+        target_version = _first(args.get("target_version"), fleet.get("ses_target_version"),
+                                ses_catalog.DEFAULT_TARGET_VERSION)
+        group_override = _first(args.get("groups"), fleet.get("ses_groups"), None)
 
         groups = task_vars.get("groups") or {}
         try:
-            members, hostvars = self._read_inventory(groups, task_vars.get("hostvars"), group_override)
+            problem = fleet_settings.phase_conflict(args.get("phase"), command_line)
+            if problem:
+                raise SesInputError([problem])
+            members, hostvars, host_settings, strays = self._read_inventory(groups, task_vars.get("hostvars"),
+                                                                            group_override)
+            problems = fleet_settings.setting_conflicts(fleet, host_settings)
+            if problems:
+                raise SesInputError(problems)
             matrix = compute_matrix(members, hostvars, phase=phase, target_version=target_version,
-                                    group_names=group_override)
+                                    group_names=group_override, inventory_groups=groups,
+                                    unrelated_groups=fleet.get("ses_unrelated_groups"))
         except SesInputError as exc:
             result.update(failed=True, changed=False, msg=str(exc), problems=exc.problems)
             return result
 
+        if strays:
+            matrix["warnings"].append(
+                "host(s) %s%s carry ses_version but are in no SES group, so no rule and no gate covers them; add "
+                "them to their SES group, or remove ses_version from them"
+                % (", ".join(strays[:10]), " and %d more" % (len(strays) - 10) if len(strays) > 10 else ""))
         result["changed"] = False
+        if matrix["warnings"]:
+            result["warnings"] = list(matrix["warnings"])
         if args["set_fact"]:
             result["ansible_facts"] = {"ses_port_matrix": matrix}
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
@@ -100,14 +121,6 @@ class ActionModule(ActionBase):
             result["report_changed"] = changed
             result["changed"] = bool(changed)
         return result
-
-    def _setting(self, args, option, task_vars, variable, default):
-        value = args.get(option)
-        if value is None:
-            value = task_vars.get(variable)
-            if value is not None:
-                value = self._templar.template(value)
-        return default if value is None else plain(value)
 
     def _read_inventory(self, groups, hostvars, group_override):
         """The SES groups' members and, per host, only the variables the model reads.
@@ -126,13 +139,16 @@ class ActionModule(ActionBase):
             variables = COMMON_VARIABLES + COMPONENT_VARIABLES.get(component, ())
             for name in listed:
                 wanted.setdefault(name, set()).update(variables)
-        values = {}
+        values, settings, strays = {}, {}, []
         if hostvars is None:
-            return members, values
+            return members, values, settings, strays
         problems = ProblemCollector()
         for name, variables in wanted.items():
             host_vars = hostvars[name]
             picked = {}
+            for variable in FLEET_VARIABLES:
+                if variable in host_vars:
+                    settings.setdefault(name, {})[variable] = plain(host_vars[variable])
             for variable in variables:
                 if variable not in host_vars:
                     continue
@@ -143,7 +159,11 @@ class ActionModule(ActionBase):
                                  % (name, variable, to_text(exc).splitlines()[0]))
             values[name] = picked
         problems.raise_if_any()
-        return members, values
+        # A host with a version but in no SES group is probably misfiled (a group name off by a letter).
+        for name in groups.get("all") or ():
+            if name not in wanted and "ses_version" in hostvars[name]:
+                strays.append(plain(name))
+        return members, values, settings, sorted(strays)
 
     @staticmethod
     def _write_handoff(name, matrix):
@@ -179,6 +199,38 @@ class ActionModule(ActionBase):
             if not check_mode:
                 _atomic_write(path, data)
         return written, changed
+
+
+def _first(*values):
+    for value in values:
+        if value is not None:
+            return plain(value)
+    return None
+
+
+def command_line_variables(loader):
+    """The variables given with -e (parsed once per run by Ansible itself)."""
+    try:
+        return plain(load_extra_vars(loader)) or {}
+    except (AnsibleError, OSError):
+        return {}
+
+
+def fleet_values(task_vars, templar):
+    """The fleet-wide settings as the controller sees them: -e, group all, localhost's own variables."""
+    source = task_vars
+    hostvars = task_vars.get("hostvars")
+    if hostvars is not None:
+        try:
+            source = hostvars["localhost"]
+        except (KeyError, AnsibleError):
+            source = task_vars
+    values = {}
+    for variable in FLEET_VARIABLES:
+        if variable in source:
+            value = source[variable]
+            values[variable] = plain(templar.template(value) if source is task_vars else value)
+    return values
 
 
 def _read(path):

@@ -26,6 +26,16 @@ description:
   - Optionally writes the matrix as C(port_matrix.json), C(port_matrix.csv) and C(port_matrix.md) into
     O(report_dir).
   - Runs on the controller only; run it once, on C(localhost). It never connects to a managed host.
+  - Fleet-wide settings (C(ses_target_version), C(ses_groups), C(ses_unrelated_groups), C(ses_phase) and the
+    cleanup and agents' gate settings) are read as the controller sees them (C(-e), the C(all) group,
+    C(localhost)'s own variables), whatever host the task runs for. A host of an SES group that sets one of
+    them to another value is refused, naming the host.
+  - Every group O(groups) names must exist. An inventory group whose name is a near miss of an SES group
+    name (C(ses_console) for C(ses_consoles), a letter dropped or swapped) and that holds hosts outside that
+    SES group is refused, unless listed in the variable C(ses_unrelated_groups).
+  - When O(phase) is set, a contradicting C(-e ses_phase) is refused.
+  - The matrix's warnings (flows that allow any peer, hosts with C(ses_version) in no SES group) are shown as
+    run-time warnings too.
 author:
   - ses_evolution.firewall contributors (!UNKNOWN)
 options:
@@ -35,7 +45,8 @@ options:
         C(new), C(legacy_agent)).
       - V(cleanup) drops the C(legacy) rules. While the backoffice gate is not met the matrix is a
         preview, and says so (C(preview) is true).
-      - Defaults to the variable C(ses_phase), else V(migrate).
+      - Defaults to the variable C(ses_phase), else V(migrate). When set, a C(-e ses_phase) with another value
+        is refused.
     type: str
     choices: [migrate, cleanup]
   target_version:
