@@ -56,7 +56,7 @@ class ActionModule(ActionBase):
 
         detections = cleanup_gate.detections_from_probes(_probe_items(plain(args["probes"])))
         backoffice = cleanup_gate.backoffice_verdict(matrix, detections, plain(args.get("target_version")),
-                                                     unmanaged)
+                                                     unmanaged, args["accept_command_line_version"])
         agent_export = plain(args.get("agent_export"))
         if agent_export is not None and (agent_export.get("failed") or "agents" not in agent_export):
             result.update(failed=True, changed=False,

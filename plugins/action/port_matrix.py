@@ -101,6 +101,14 @@ class ActionModule(ActionBase):
             result.update(failed=True, changed=False, msg=str(exc), problems=exc.problems)
             return result
 
+        if "ses_version" in command_line:
+            # Every host's ses_version is the command line's: the gates must not take it for the hosts' own.
+            matrix["version_source"] = "command line"
+            matrix["warnings"].append(
+                "-e ses_version=%s overrides the version of every host: the gates read it instead of the inventory's; "
+                "cleanup refuses it unless -e ses_cleanup_accept_command_line_version=yes" % command_line["ses_version"])
+        else:
+            matrix["version_source"] = "inventory"
         if strays:
             matrix["warnings"].append(
                 "host(s) %s%s carry ses_version but are in no SES group, so no rule and no gate covers them; add "

@@ -48,6 +48,14 @@ options:
   target_version:
     description: The release every backoffice host must run. Defaults to the matrix's target version.
     type: str
+  accept_command_line_version:
+    description:
+      - A C(ses_version) given on the command line (C(-e)) overrides every host's version. A version taken from
+        it blocks its host unless this is true (the playbook sets it from C(ses_cleanup_accept_command_line_version)).
+      - The matrix says where its versions came from (its C(version_source), set by
+        M(ses_evolution.firewall.port_matrix)); versions read on the host (the Windows registry) are not affected.
+    type: bool
+    default: false
   agents:
     description: Plan the removal of TCP 17000 (lifecycle C(legacy_agent)) when the agents' gate passes.
     type: bool
@@ -91,7 +99,7 @@ EXAMPLES = r"""
   when: not ses_cleanup_gate.ready
   # => ["Backoffice at 2.7.1 or later (every backend, agent handler and console of the inventory):",
   #     "host  components  reports                        verdict",
-  #     "con1  console     console 2.6.3 (ses_version)    BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1",
+  #     "con1  console     console 2.6.3 (inventory)    BLOCKS: console: runs 2.6.3 (inventory), older than 2.7.1",
   #     "bo1   backend+agent_handler ...                  ready"]
 """
 

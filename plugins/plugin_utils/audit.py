@@ -75,7 +75,9 @@ def render_markdown(record):
     for label, key in (("Run id", "run_id"), ("Started (UTC)", "started"), ("Finished (UTC)", "finished"),
                        ("Run by", "user"), ("Controller", "controller"), ("Playbook", "playbook"),
                        ("Ansible", "ansible_version"), ("Inventory", "inventory"), ("Limit", "limit"),
-                       ("Target version", "target_version"), ("TCP 17000 removed (agents' gate)", "agents_removed")):
+                       ("Target version", "target_version"), ("Versions from", "version_source"),
+                       ("Command-line ses_version acknowledged", "command_line_version_accepted"),
+                       ("TCP 17000 removed (agents' gate)", "agents_removed")):
         if key in run and run[key] not in (None, "", []):
             value = run[key]
             if isinstance(value, list):

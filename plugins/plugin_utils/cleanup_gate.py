@@ -98,7 +98,11 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
     return detections
 
 
-def _component_versions(name, host, detection):
+ACKNOWLEDGE_VARIABLE = "ses_cleanup_accept_command_line_version"
+COMMAND_LINE = "command line"
+
+
+def _component_versions(name, host, detection, inventory_source="inventory"):
     """{component: (version text or None, source)} for the host's backoffice components."""
     detected = (detection or {}).get("versions") or {}
     if not isinstance(detected, dict):
@@ -113,18 +117,21 @@ def _component_versions(name, host, detection):
         if value not in (None, ""):
             result[component] = (str(value), source_name)
         else:
-            result[component] = (host.get("version"), "ses_version")
+            result[component] = (host.get("version"), inventory_source)
     return result
 
 
-def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
+def backoffice_verdict(matrix, detections, target_version=None, unmanaged=(), accept_command_line_version=False):
     """Combine inventory and detected versions into the backoffice verdict.
 
     ``detections`` maps host names to ``{"reachable": bool, "error": str, "versions":
     {component: version} or one version, "source": str}``. A backoffice host missing
     from it was not checked, and blocks, unless it is in ``unmanaged`` (hosts marked
     ``ses_firewall_managed: false``, which Ansible may not reach): their ``ses_version`` decides.
+    A ``ses_version`` given on the command line (the matrix's ``version_source``) overrides every
+    host's: a version taken from it blocks unless ``accept_command_line_version``.
     """
+    inventory_source = matrix.get("version_source") or "inventory"
     # An override may only raise the bar: the plan was computed for the matrix's target.
     target_text = str(matrix["target_version"]).strip()
     target = parse_version(target_text)
@@ -147,9 +154,13 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
             row["reasons"].append("the check failed on the host: %s" % (detection.get("error") or "no message"))
         elif not detection.get("reachable", False):
             row["reasons"].append("unreachable: %s" % (detection.get("error") or "no answer"))
-        for component, (version_text, source) in _component_versions(name, host, detection).items():
+        for component, (version_text, source) in _component_versions(name, host, detection, inventory_source).items():
             row["versions"][component] = {"version": version_text, "source": source}
             version = parse_version(version_text) if version_text is not None else None
+            if source == COMMAND_LINE and not accept_command_line_version:
+                row["reasons"].append("%s: the version comes from -e ses_version on the command line, not from the "
+                                      "host; remove it, or give -e %s=yes to rely on it (the audit record says so)"
+                                      % (component, ACKNOWLEDGE_VARIABLE))
             if version_text is None:
                 row["reasons"].append("%s: version unknown (not detected, ses_version unset)" % component)
             elif version is None:
@@ -161,7 +172,9 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=()):
         rows.append(row)
     blocking = [row["host"] for row in rows if not row["ready"]]
     return {"ready": bool(rows) and not blocking, "target_version": target_text, "hosts": rows,
-            "blocking_hosts": blocking, "table": backoffice_table(rows, target_text)}
+            "blocking_hosts": blocking, "table": backoffice_table(rows, target_text),
+            "version_source": inventory_source,
+            "command_line_version_accepted": bool(accept_command_line_version and inventory_source == COMMAND_LINE)}
 
 
 def backoffice_table(rows, target_text):

@@ -122,7 +122,7 @@ def test_refusals_change_no_ruleset_and_write_no_audit(refusals, lab):
 
 def test_refuses_while_one_console_is_on_2_6(refusals):
     run = refusals[2]["console_on_2_6"]
-    assert "BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1" in run.out
+    assert "BLOCKS: console: runs 2.6.3 (inventory), older than 2.7.1" in run.out
     assert "Cleanup refused: con1 cannot be shown to run 2.7.1" in run.out
     assert "Nothing was changed." in run.out
 

@@ -19,7 +19,7 @@ RULE_8443 = dict(RULE_443, name="in_console_to_backend_tcp8443_new", port=8443, 
 RUN = {"run_id": "20261126T140000Z-1234", "started": "2026-11-26T14:00:00Z", "finished": "2026-11-26T14:01:10Z",
        "user": "alice", "controller": "ctl1", "playbook": "ses_evolution.firewall.cleanup",
        "inventory": ["/srv/inv.yml"], "limit": None, "target_version": "2.7.1", "agents_removed": False,
-       "gate_table": ["host  components  reports  verdict", "bo1  backend  backend 2.7.1 (ses_version)  ready"]}
+       "gate_table": ["host  components  reports  verdict", "bo1  backend  backend 2.7.1 (inventory)  ready"]}
 
 
 def _entries():
@@ -83,3 +83,10 @@ def test_read_without_entries_and_safe_names(tmp_path):
     assert read_host_entries(str(tmp_path), "nothing") == []
     assert safe_name("../etc/passwd") == "etc_passwd"
     assert safe_name("web-01.corp.example") == "web-01.corp.example"
+
+
+def test_the_record_says_when_versions_came_from_the_command_line():
+    run = dict(RUN, version_source="command line", command_line_version_accepted=True)
+    text = render_markdown(build_record(run, _entries()))
+    assert "- **Versions from**: command line" in text
+    assert "- **Command-line ses_version acknowledged**: True" in text

@@ -66,8 +66,8 @@ def test_one_console_on_2_6_blocks_and_the_table_says_why():
     assert verdict["ready"] is False
     assert verdict["blocking_hosts"] == ["con1"]
     table = "\n".join(verdict["table"])
-    assert "con1" in table and "console 2.6.3 (ses_version)" in table
-    assert "BLOCKS: console: runs 2.6.3 (ses_version), older than 2.7.1" in table
+    assert "con1" in table and "console 2.6.3 (inventory)" in table
+    assert "BLOCKS: console: runs 2.6.3 (inventory), older than 2.7.1" in table
     # Blocking hosts come first.
     assert verdict["table"][2].startswith("con1")
 
@@ -262,7 +262,7 @@ def test_windows_read_state_without_ses_entries_falls_back_to_ses_version():
     probes.update(detections_from_probes([item]))
     verdict = backoffice_verdict(matrix, probes)
     assert verdict["ready"] is True
-    assert verdict["hosts"][1]["versions"]["backend"] == {"version": "2.7.1", "source": "ses_version"}
+    assert verdict["hosts"][1]["versions"]["backend"] == {"version": "2.7.1", "source": "inventory"}
 
 
 def test_failed_check_blocks_and_says_so():
@@ -316,3 +316,26 @@ def test_a_lower_or_bad_target_override_never_opens_the_gate(override):
     matrix = _matrix(con1={"ses_version": "2.6.3"})
     verdict = backoffice_verdict(matrix, _all_reachable(matrix), target_version=override)
     assert verdict["ready"] is False and "con1" in verdict["blocking_hosts"]
+
+
+def test_the_table_says_where_each_version_came_from():
+    matrix = _matrix(con1={"ses_version": "2.6.3"})
+    detections = _all_reachable(matrix)
+    detections["ah2"] = {"reachable": True, "versions": {"agent_handler": "2.7.1"}, "source": "registry"}
+    table = "\n".join(backoffice_verdict(matrix, detections)["table"])
+    assert "console 2.6.3 (inventory)" in table and "agent_handler 2.7.1 (registry)" in table
+
+
+def test_versions_from_the_command_line_need_their_own_acknowledgement():
+    """-e ses_version=2.7.1 gave every Linux host 2.7.1 and let a 2.6.3 console through, silently."""
+    matrix = _matrix()
+    matrix["version_source"] = "command line"
+    detections = _all_reachable(matrix)
+    detections["ah2"] = {"reachable": True, "versions": {"agent_handler": "2.7.1"}, "source": "registry"}
+    refused = backoffice_verdict(matrix, detections)
+    assert refused["ready"] is False and refused["blocking_hosts"] == ["bo1", "con1"]  # ah2: its registry speaks
+    assert "ses_cleanup_accept_command_line_version=yes" in "\n".join(refused["table"])
+    assert "console 2.7.1 (command line)" in "\n".join(refused["table"])
+    accepted = backoffice_verdict(matrix, detections, accept_command_line_version=True)
+    assert accepted["ready"] is True and accepted["version_source"] == "command line"
+    assert accepted["command_line_version_accepted"] is True
