@@ -113,10 +113,10 @@ def iptables_restore(rules, **options):
         raise AnsibleFilterError("iptables_restore: %s" % exc)
 
 
-def iptables_plan(probe_output, desired_v4, desired_v6):
+def iptables_plan(probe_output, desired_v4, desired_v6, filter_outbound=False):
     """What loading our chains changes on a host, from the role's probe output."""
     try:
-        return _plan(probe_output, desired_v4, desired_v6)
+        return _plan(probe_output, desired_v4, desired_v6, filter_outbound=filter_outbound)
     except SesInputError as exc:
         raise AnsibleFilterError("iptables_plan: %s" % exc)
 

@@ -30,6 +30,122 @@ FIXED_NAMES = frozenset(("ses_established", "ses_loopback", "ses_icmpv6_nd", "se
                          "ses_final_drop"))
 
 
+# nft identifiers (table and chain names), a subset of nft's own syntax: they are handed to nft,
+# which joins its arguments and parses them again, so nothing else may pass.
+_NFT_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+# The collection's own table also prefixes its chain names: letters, digits and _ only.
+_NFT_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}$")
+NFT_FAMILIES = ("inet", "ip", "ip6")
+# First words of nft commands that only make sense outside a chain.
+_NFT_COMMANDS = frozenset(("add", "create", "insert", "replace", "delete", "destroy", "flush", "list", "reset",
+                           "rename", "table", "chain", "include", "define", "undefine", "redefine", "monitor",
+                           "describe", "export", "import", "set", "map", "element", "flowtable"))
+# iptables options that change another chain or table than the one the statement is appended to.
+_IPTABLES_COMMANDS = frozenset(("-A", "-I", "-D", "-R", "-F", "-Z", "-N", "-X", "-P", "-E", "-L", "-S", "-C",
+                                "-t", "--append", "--insert", "--delete", "--replace", "--flush", "--zero",
+                                "--new-chain", "--delete-chain", "--policy", "--rename-chain", "--list",
+                                "--list-rules", "--check", "--table"))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+
+
+_TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
+_FALSE = frozenset(("false", "no", "off", "0", "n", "f"))
+
+
+def to_bool(value, variable, problems, nullable=False):
+    """``value`` as a boolean, the way a user types it with -e; records a problem otherwise."""
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    problems.append("%s must be a boolean (true/false, yes/no, on/off, 1/0), got %r"
+                    % (variable, value))
+    return None
+
+
+def check_nft_table(value, variable, problems):
+    """The collection's table name, or None with a problem recorded."""
+    if isinstance(value, str) and _NFT_TABLE.match(value):
+        return value
+    problems.append("%s must be a letter then up to 48 letters, digits or _, got %r" % (variable, value))
+    return None
+
+
+def check_nft_chain_spec(value, variable, problems):
+    """'FAMILY TABLE CHAIN' as a (family, table, chain) tuple, or None with a problem recorded."""
+    parts = value.split(" ") if isinstance(value, str) else []
+    if len(parts) == 3 and parts[0] in NFT_FAMILIES and all(_NFT_IDENTIFIER.match(part) for part in parts[1:]):
+        return tuple(parts)
+    problems.append("%s must name a base chain as 'FAMILY TABLE CHAIN', one space apart (family inet, ip or ip6; "
+                    "table and chain made of letters, digits and _.-), for example 'inet filter input'; got %r"
+                    % (variable, value))
+    return None
+
+
+def _nft_statement_problem(text):
+    """Why ``text`` is not one nft rule statement, or None."""
+    if not text.strip():
+        return "it is empty"
+    if _CONTROL.search(text):
+        return "it holds a newline or another control character"
+    depth, quoted = 0, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in ";#":
+            return "it holds %r, which ends the statement" % char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return "a '}' closes more than it opened"
+    if quoted:
+        return "a quote is not closed"
+    if depth:
+        return "a '{' is not closed"
+    if text.split()[0].lower() in _NFT_COMMANDS:
+        return "it starts with the command %r, not a rule statement" % text.split()[0]
+    return None
+
+
+def _iptables_statement_problem(text):
+    """Why ``text`` is not one iptables rule specification, or None."""
+    if not text.strip():
+        return "it is empty"
+    if _CONTROL.search(text):
+        return "it holds a newline or another control character"
+    if text.count('"') % 2:
+        return "a quote is not closed"
+    words = text.split()
+    if words[0].startswith(("*", ":", "#")) or words[0] == "COMMIT":
+        return "it starts like an iptables-restore line (%r), not a rule specification" % words[0]
+    for word in words:
+        if word in _IPTABLES_COMMANDS:
+            return "it holds the command %r; give only the match and target, for example '-p tcp --dport 80 " \
+                   "-j ACCEPT'" % word
+    return None
+
+
+def check_extra_statements(statements, backend, variable, problems):
+    """Each raw statement must be one rule statement of ``backend``; records a problem per bad one."""
+    why = _nft_statement_problem if backend == "nftables" else _iptables_statement_problem
+    for index, statement in enumerate(statements):
+        reason = why(statement) if isinstance(statement, str) else "it is not a string"
+        if reason:
+            problems.append("%s[%d] must be one %s rule statement on one line, but %s: %r"
+                            % (variable, index, "nft" if backend == "nftables" else "iptables", reason, statement))
+
+
 class Peers:
     """The peers of a rule, split by family; ``any`` is True for a rule without address match."""
 
@@ -143,6 +259,7 @@ def management_peers(sources, connection_client=None):
     address Ansible connects from.
     """
     problems = []
+    explicit = sources is not None
     if sources is None:
         client = (connection_client or "").split()
         sources = [client[0]] if client else []
@@ -160,11 +277,35 @@ def management_peers(sources, connection_client=None):
             text = "%s/%d" % (address, address.max_prefixlen)
         items.append(text)
     peers = parse_peers(items, "linux_firewall_management_sources", problems)
+    if not problems and explicit and not admits(peers, connection_client):
+        client = (connection_client or "").split()[0]
+        problems.append("linux_firewall_management_sources (%s) does not admit %s, the address this host sees "
+                        "Ansible connect from (SSH_CONNECTION): the new rules would lock Ansible out, so nothing "
+                        "was changed. Add %s (or its network) to linux_firewall_management_sources."
+                        % (", ".join(items) or "empty", client, client))
     if problems:
         raise SesInputError(problems)
     if not peers.any and not peers.v4 and not peers.v6:
         return None
     return peers
+
+
+def admits(peers, connection_client):
+    """Whether the client address of ``connection_client`` ("ADDR PORT ...") falls in ``peers``.
+
+    True when the address is unknown (a local connection): there is nothing to check then.
+    """
+    words = (connection_client or "").split()
+    if not words or peers.any:
+        return True
+    try:
+        address = ipaddress.ip_address(words[0].split("%", maxsplit=1)[0])
+    except ValueError:
+        return True
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    networks = peers.v4 if address.version == 4 else peers.v6
+    return any(address in ipaddress.ip_network(network) for network in networks)
 
 
 def rule_lines(text):
@@ -225,3 +366,56 @@ def split_sections(probe_output, marker):
             current.append(line)
     sections.append("\n".join(current))
     return sections
+
+
+def _has_verdict(expr, verdicts):
+    return any(isinstance(item, dict) and any(key in item for key in verdicts) for item in expr or [])
+
+
+def nft_dropping_base_chains(objects, hooks, exempt):
+    """[((family, table, chain), chain dict, reasons)] of nft base chains on ``hooks`` that drop.
+
+    ``objects`` is ``nft -j list ruleset``'s list; chains in ``exempt`` (a
+    predicate on the key) are ours or hold our jump.
+    """
+    chains, drops = {}, set()
+    for item in objects:
+        chain = item.get("chain")
+        if chain and chain.get("hook") in hooks and chain.get("family") in NFT_FAMILIES:
+            chains[(chain["family"], chain["table"], chain["name"])] = chain
+        rule = item.get("rule")
+        if rule and _has_verdict(rule.get("expr"), ("drop", "reject")):
+            drops.add((rule["family"], rule["table"], rule["chain"]))
+    found = []
+    for key in sorted(chains):
+        if exempt(key):
+            continue
+        reasons = (["policy drop"] if chains[key].get("policy") == "drop" else []) + \
+            (["drop/reject rules"] if key in drops else [])
+        if reasons:
+            found.append((key, chains[key], reasons))
+    return found
+
+
+def legacy_iptables_warnings(saves, hooks):
+    """Warnings for legacy iptables filter chains (outside nftables) that drop what our rules accept.
+
+    ``saves`` are ``iptables-legacy-save -t filter`` and ``ip6tables-legacy-save
+    -t filter`` ('' when the legacy tables are not loaded); ``hooks`` the base
+    chains that matter (INPUT, and OUTPUT with outbound filtering).
+    """
+    warnings = []
+    for tool, text in zip(("iptables-legacy", "ip6tables-legacy"), saves):
+        for chain in hooks:
+            reasons = []
+            if re.search(r"^:%s DROP\b" % chain, text or "", re.M):
+                reasons.append("policy DROP")
+            if re.search(r"^-A %s (.* )?-j (DROP|REJECT)\b" % chain, text or "", re.M):
+                reasons.append("DROP/REJECT rules")
+            if reasons:
+                warnings.append(
+                    "legacy %s filter chain %s has %s: legacy iptables filters besides our rules and an accept in "
+                    "them does not override it, so SES traffic may still be dropped there. Accept the SES ports "
+                    "there too ('%s -I %s ...'), or move those rules to nftables."
+                    % (tool, chain, " and ".join(reasons), tool, chain))
+    return warnings

@@ -12,14 +12,20 @@ chains and rules are untouched.
 
 from __future__ import annotations
 
+import json
 import re
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
     MANAGEMENT_NAME,
+    check_extra_statements,
     check_rules,
+    legacy_iptables_warnings,
     management_peers,
+    nft_dropping_base_chains,
     split_sections,
     stored_state,
+    to_bool,
 )
 
 __metaclass__ = type
@@ -73,6 +79,15 @@ def render_iptables(rules, family="ipv4", filter_outbound=False, management_sour
     """
     if family not in ("ipv4", "ipv6"):
         raise ValueError("family must be ipv4 or ipv6, got %r" % (family,))
+    problems = []
+    filter_outbound = to_bool(filter_outbound, "linux_firewall_filter_outbound", problems)
+    final_drop = to_bool(final_drop, "linux_firewall_iptables_final_drop", problems)
+    allow_icmp = to_bool(allow_icmp, "linux_firewall_allow_icmp", problems)
+    for variable, statements in (("linux_firewall_extra_input", extra_input),
+                                 ("linux_firewall_extra_output", extra_output)):
+        check_extra_statements(list(statements or []), "iptables", variable, problems)
+    if problems:
+        raise SesInputError(problems)
     checked = check_rules(rules)
     peers = management_peers(management_sources, connection_client)
     management = None
@@ -160,16 +175,42 @@ def combined(desired_v4, desired_v6):
     return "%sipv4\n%s%sipv6\n%s" % (FAMILY_HEADER, desired_v4, FAMILY_HEADER, desired_v6)
 
 
-def iptables_plan(probe_output, desired_v4, desired_v6):
+def _foreign_warnings(flavour, nft_ruleset, legacy, filter_outbound):
+    """Filtering outside our chains that may drop what they accept: other nft base chains, other flavour."""
+    warnings = []
+    if flavour != "legacy":
+        # iptables-nft keeps INPUT / OUTPUT in tables ip filter / ip6 filter: our jump is their first rule.
+        legacy_hooks = ["INPUT"] + (["OUTPUT"] if filter_outbound else [])
+        warnings.extend(legacy_iptables_warnings(legacy, legacy_hooks))
+    try:
+        objects = json.loads(nft_ruleset).get("nftables", []) if nft_ruleset.strip() else []
+    except ValueError:
+        objects = []
+    ours = {("ip", "filter", "INPUT"), ("ip6", "filter", "INPUT"), ("ip", "filter", "OUTPUT"),
+            ("ip6", "filter", "OUTPUT")} if flavour != "legacy" else set()
+    hooks = ["input"] + (["output"] if filter_outbound else [])
+    for key, chain, reasons in nft_dropping_base_chains(objects, hooks, lambda key: key in ours):
+        warnings.append("nftables base chain '%s %s %s' (hook %s, priority %s) has %s: an accept in SES_IN / SES_OUT "
+                        "does not override it, so SES traffic may still be dropped there. Accept the SES ports in "
+                        "that chain too, or use linux_firewall_backend: nftables with "
+                        "linux_firewall_nftables_mode: integrate." % (key + (chain.get("hook"), chain.get("prio"),
+                                                                              " and ".join(reasons))))
+    return warnings
+
+
+def iptables_plan(probe_output, desired_v4, desired_v6, filter_outbound=False):
     """What to do on a host, from its probe output and the desired chains of both families.
 
     The probe prints, separated by PROBE_MARKER lines: ``iptables-save -t filter``,
     ``ip6tables-save -t filter``, the fingerprint of our live chains, the stored
-    copy of the last apply, the current rules.v4 and rules.v6 files, and the name of
-    the nftables backend's table when it is loaded.
+    copy of the last apply, the current rules.v4 and rules.v6 files, the name of
+    the nftables backend's table when it is loaded, the iptables flavour
+    (``nf_tables`` or ``legacy``), ``nft -j list ruleset``, and the legacy
+    iptables filter tables (IPv4, IPv6; empty when not loaded).
     """
-    sections = split_sections(probe_output, PROBE_MARKER) + [""] * 7
+    sections = split_sections(probe_output, PROBE_MARKER) + [""] * 11
     live_v4, live_v6, fingerprint, stored, file_v4, file_v6, nft_tables = sections[:7]
+    flavour, nft_ruleset, legacy = sections[7], sections[8], sections[9:11]
     desired = combined(desired_v4, desired_v6)
     plan = stored_state(stored, desired, fingerprint)
     plan.update({
@@ -180,6 +221,7 @@ def iptables_plan(probe_output, desired_v4, desired_v6):
         "warnings": [
             "the nftables backend's table inet %s is still loaded and still filters next to these chains: "
             "remove it with 'nft delete table inet %s'" % (table, table)
-            for table in nft_tables.split() if table],
+            for table in nft_tables.split() if table]
+        + _foreign_warnings(flavour.strip(), nft_ruleset, legacy, to_bool(filter_outbound, "filter_outbound", [])),
     })
     return plan

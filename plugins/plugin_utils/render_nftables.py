@@ -20,16 +20,23 @@ import json
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
     MANAGEMENT_NAME,
+    NFT_FAMILIES,
+    check_extra_statements,
+    check_nft_chain_spec,
+    check_nft_table,
     check_rules,
+    legacy_iptables_warnings,
     management_peers,
+    nft_dropping_base_chains,
     split_sections,
     stored_state,
+    to_bool,
 )
 
 __metaclass__ = type
 
 MODES = ("standalone", "integrate")
-FAMILIES = ("inet", "ip", "ip6")
+FAMILIES = NFT_FAMILIES
 JUMP_COMMENT = "ses_evolution_jump"
 PROBE_MARKER = "--ses-evolution-probe--"
 HEADER = ("#!/usr/sbin/nft -f\n"
@@ -47,11 +54,9 @@ class NftOptions:
         self.mode = mode
         if mode not in MODES:
             problems.append("linux_firewall_nftables_mode must be standalone or integrate, got %r" % (mode,))
-        self.table = str(table or "")
-        if not self.table.replace("_", "").isalnum():
-            problems.append("linux_firewall_nftables_table must be letters, digits and _, got %r" % (table,))
-        self.filter_outbound = bool(filter_outbound)
-        self.allow_icmp = bool(allow_icmp)
+        self.table = check_nft_table(table, "linux_firewall_nftables_table", problems)
+        self.filter_outbound = to_bool(filter_outbound, "linux_firewall_filter_outbound", problems)
+        self.allow_icmp = to_bool(allow_icmp, "linux_firewall_allow_icmp", problems)
         self.jump_input = self.jump_output = None
         if mode == "integrate":
             self.jump_input = _chain_spec(jump_from, "linux_firewall_nftables_jump_from", problems, True)
@@ -75,13 +80,9 @@ class NftOptions:
 
 
 def _chain_spec(value, variable, problems, required):
-    parts = str(value or "").split()
-    if len(parts) != 3 or parts[0] not in FAMILIES:
-        if required:
-            problems.append("%s must name a base chain as 'FAMILY TABLE CHAIN' (family inet, ip or ip6), "
-                            "for example 'inet filter input'; got %r" % (variable, value))
+    if value in (None, "") and not required:
         return None
-    return tuple(parts)
+    return check_nft_chain_spec(value, variable, problems)
 
 
 def _rule_lines(rule, chain_family):
@@ -123,6 +124,12 @@ def render_nftables(rules, mode="standalone", filter_outbound=False, management_
     ``extra_input`` / ``extra_output`` are raw nft statements appended to our chains, as given.
     """
     options = NftOptions(mode, table, jump_from, jump_from_output, filter_outbound, allow_icmp)
+    problems = []
+    for variable, statements in (("linux_firewall_extra_input", extra_input),
+                                 ("linux_firewall_extra_output", extra_output)):
+        check_extra_statements(list(statements or []), "nftables", variable, problems)
+    if problems:
+        raise SesInputError(problems)
     checked = check_rules(rules)
     peers = management_peers(management_sources, connection_client)
     management = None
@@ -170,34 +177,13 @@ def _ruleset_objects(text):
         raise SesInputError(["could not read 'nft -j list ruleset' on the host (%s)" % exc])
 
 
-def _has_verdict(expr, verdicts):
-    return any(isinstance(item, dict) and any(key in item for key in verdicts) for item in expr or [])
-
-
 def defeating_chains(objects, options):
     """Warnings for base chains outside ours that may drop what our rules accept."""
-    hooks = ["input"] + (["output"] if options.filter_outbound else [])
     exempt = {options.jump_input, options.jump_output}
-    chains, drops = {}, set()
-    for item in objects:
-        chain = item.get("chain")
-        if chain and chain.get("hook") in hooks and chain.get("family") in FAMILIES:
-            chains[(chain["family"], chain["table"], chain["name"])] = chain
-        rule = item.get("rule")
-        if rule and _has_verdict(rule.get("expr"), ("drop", "reject")):
-            drops.add((rule["family"], rule["table"], rule["chain"]))
+    found = nft_dropping_base_chains(objects, ["input"] + (["output"] if options.filter_outbound else []),
+                                     lambda key: key in exempt or key[:2] == ("inet", options.table))
     warnings = []
-    for key in sorted(chains):
-        chain = chains[key]
-        if key in exempt or key[:2] == ("inet", options.table):
-            continue
-        reasons = []
-        if chain.get("policy") == "drop":
-            reasons.append("policy drop")
-        if key in drops:
-            reasons.append("drop/reject rules")
-        if not reasons:
-            continue
+    for key, chain, reasons in found:
         what = "%s %s %s" % key
         warnings.append(
             "base chain '%s' (hook %s, priority %s) has %s: an accept in our rules does not override it, so "
@@ -224,15 +210,16 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
     """What to do on a host, from its probe output and the desired script.
 
     The probe prints ``nft -j list ruleset``, the fingerprint of our live
-    objects and the stored copy of the last applied script, separated by
+    objects, the stored copy of the last applied script and the legacy iptables
+    filter tables (IPv4, IPv6; empty when not loaded), separated by
     PROBE_MARKER lines. The stored copy is the desired script plus the live
     fingerprint after that apply, so one comparison catches both a new rule set
     and a live table changed behind our back.
     """
     options = NftOptions(mode, table, jump_from, jump_from_output, filter_outbound)
-    sections = split_sections(probe_output, PROBE_MARKER) + ["", ""]
+    sections = split_sections(probe_output, PROBE_MARKER) + ["", "", "", ""]
     objects = _ruleset_objects(sections[0])
-    fingerprint, stored = sections[1], sections[2]
+    fingerprint, stored, legacy = sections[1], sections[2], sections[3:5]
 
     problems = []
     chains = dict(((c["family"], c["table"], c["name"]), c) for c in
@@ -265,6 +252,7 @@ def nftables_plan(probe_output, desired, mode="standalone", table="ses_evolution
     plan = stored_state(stored, desired, fingerprint)
     plan.update({
         "apply": desired.replace(HEADER, HEADER + "".join(line + "\n" for line in cleanup), 1),
-        "warnings": defeating_chains(objects, options) + _other_backend(objects),
+        "warnings": defeating_chains(objects, options) + _other_backend(objects)
+        + legacy_iptables_warnings(legacy, ["INPUT"] + (["OUTPUT"] if options.filter_outbound else [])),
     })
     return plan

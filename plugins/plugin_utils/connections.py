@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one decision of how Ansible reaches a host: local or over the network, Linux or Windows.
+
+A firewall change on a host Ansible reaches over the network can cut that very
+connection, so the safe answer to "is it remote?" is yes for every connection
+plugin but the two spellings of ``local``: ``smart``, ``ssh``, ``paramiko``,
+their FQCN forms and any plugin this collection does not know are remote.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+LOCAL_CONNECTIONS = frozenset(("local", "ansible.builtin.local"))
+WINDOWS_CONNECTIONS = frozenset(("winrm", "psrp", "ansible.builtin.winrm", "ansible.builtin.psrp"))
+PLATFORMS = ("linux", "windows")
+# What Ansible uses when ansible_connection is not set.
+DEFAULT_CONNECTION = "ssh"
+
+
+def connection_name(connection):
+    """The connection plugin's name as Ansible would pick it (unset or empty: ssh)."""
+    text = "" if connection is None else str(connection).strip()
+    return text or DEFAULT_CONNECTION
+
+
+def is_remote(connection):
+    """Whether a packet filter on the host can cut the connection: every plugin but ``local``."""
+    return connection_name(connection) not in LOCAL_CONNECTIONS
+
+
+def platform(connection, override=None):
+    """``windows`` for WinRM / PSRP connections, else ``linux``; ``override`` (ses_platform) wins.
+
+    Raises ValueError naming ses_platform when the override is neither.
+    """
+    if override is not None and str(override).strip() != "":
+        value = str(override).strip().lower()
+        if value not in PLATFORMS:
+            raise ValueError("ses_platform must be linux or windows, got %r" % (override,))
+        return value
+    return "windows" if connection_name(connection) in WINDOWS_CONNECTIONS else "linux"
