@@ -63,7 +63,7 @@ class ActionModule(ActionBase):
                           msg="cleanup_gate: agent_export is not a successful result of "
                               "ses_evolution.firewall.agent_export: %s" % agent_export.get("msg", "no agents"))
             return result
-        agents = cleanup_gate.agents_verdict(matrix, args["agents"], agent_export)
+        agents = cleanup_gate.agents_verdict(matrix, args["agents"], agent_export, args.get("minimum_agents"))
         plan = cleanup_gate.cleanup_plan(matrix, agents)
         result["changed"] = False
         result["ansible_facts"] = {"ses_cleanup_gate": {

@@ -23,6 +23,8 @@ description:
     C(Hostname), C(Computer name), C(Nom) for the agent, and C(Agent version), C(Version),
     C(Installed version), C(Version de l'agent) for its version. O(name_column) and O(version_column) name
     other columns.
+  - An IP address column (C(IP address), C(Address), C(Adresse IP), ...), when the export has one, gives each
+    agent's addresses; the agents' gate of the cleanup matches them with C(ses_agent_networks).
   - An agent whose version cell is empty, C(N/A) or C(Unknown) counts as old (its version is unknown). A
     version cell that is not a version, a missing file, no version column, a cut line or a header without
     any agent fail the task with the file, the line and the fix.
@@ -77,11 +79,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 agents:
-  description: Every agent of the file, in file order, with its C(name), C(version) (null when unknown) and C(line).
+  description:
+    - Every agent of the file, in file order, with its C(name), C(version) (null when unknown), C(line) and
+      C(addresses) (the IP addresses of the address column; empty without one).
   returned: success
   type: list
   elements: dict
-  sample: [{name: PC-COMPTA-01, version: 2.7.1.1204, line: 2}]
+  sample: [{name: PC-COMPTA-01, version: 2.7.1.1204, line: 2, addresses: [10.8.1.5]}]
 agent_count:
   description: Number of agents in the file.
   returned: success
@@ -123,6 +127,11 @@ version_column:
   returned: success
   type: str
   sample: Version de l'agent
+address_column:
+  description: The header of the IP address column, or null when the export has none.
+  returned: success
+  type: str
+  sample: Adresse IP
 path:
   description: The file read.
   returned: success

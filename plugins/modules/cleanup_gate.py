@@ -24,7 +24,7 @@ description:
   - "The agents' gate: with O(agents=true), TCP 17000 (lifecycle C(legacy_agent)) is planned for removal only
     when every agent runs 2.7.1 or later: the C(ses_agents) hosts by their C(ses_version), and the agents of
     O(agent_export). When agent handlers serve C(ses_agent_networks), or no agent is known at all, the
-    export is required."
+    export is required, and it must be complete (see O(agent_export))."
   - Returns the plan, per host of the matrix, of the rules to keep and the rules to remove. It does not
     fail on a closed gate; the playbook shows the table and stops. It fails on input it cannot use.
   - Runs on the controller only; the probes are separate tasks.
@@ -61,8 +61,18 @@ options:
     type: bool
     default: false
   agent_export:
-    description: The registered result of M(ses_evolution.firewall.agent_export) (the console's agent list).
+    description:
+      - The registered result of M(ses_evolution.firewall.agent_export) (the console's agent list).
+      - It is compared with the inventory before TCP 17000 goes. The gate refuses when a C(ses_agents) host is
+        not in it, when it lists fewer agents than the inventory's agent hosts or than O(minimum_agents), when
+        a network of C(ses_agent_networks) holds none of its rows (by the export's IP address column, required
+        then), or when a row is neither a C(ses_agents) host nor inside a declared network.
     type: dict
+  minimum_agents:
+    description:
+      - The least number of agents the export must list, for example the expected agent count (the playbook
+        sets it from C(ses_agent_export_min_agents)). Unset, no floor beyond the inventory's agent hosts.
+    type: int
 attributes:
   check_mode:
     support: full
@@ -127,7 +137,8 @@ ansible_facts:
         agents:
           description:
             - The agents' gate. C(requested), C(ready), C(remove_legacy_agent), C(reasons), C(old_agents)
-              (at most 50, with C(name), C(version), C(source), C(reason)), C(old_agent_count), C(sources).
+              (at most 50, with C(name), C(version), C(source), C(reason)), C(old_agent_count), C(sources),
+              C(networks) (each declared agent network with the number of export rows inside it).
           type: dict
         agents_table:
           description: Lines that show why the agents' gate refused and the agents still old.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import ipaddress
 import os
 import re
 import unicodedata
@@ -46,6 +47,12 @@ VERSION_COLUMNS = (
     "ses version", "installed version", "client version", "software version", "version",
     "version de l agent", "version agent", "version installee", "agentversion",
 )
+# The agents' IP addresses, when the export has them: the agents' gate matches them with ses_agent_networks.
+ADDRESS_COLUMNS = (
+    "ip address", "ip addresses", "ip", "ipv4 address", "ipv6 address", "address", "addresses",
+    "last ip address", "last known ip address", "adresse ip", "adresses ip", "adresse", "derniere adresse ip",
+)
+_ADDRESS_SPLIT = re.compile(r"[\s,;|]+")
 # Cells that mean "the console does not know" (an agent that never connected):
 # unknown blocks the gate like an old version, it is not a parse error.
 UNKNOWN_VERSION_CELLS = ("", "-", "--", "n/a", "na", "none", "unknown", "inconnu", "inconnue", "?")
@@ -172,6 +179,9 @@ def parse_agent_export(data, path="agent export", name_column=None, version_colu
             % (path, HEADER_SEARCH_LINES, _describe_first_lines(text),
                ("looked for %s; " % which[0]) if which else "")])
     delimiter, header_line, header_cells, name_index, version_index = header
+    address_index = _match_column(header_cells, ADDRESS_COLUMNS, None)
+    if address_index in (name_index, version_index):
+        address_index = None
     minimum = parse_version(minimum_version)
 
     agents, old_agents, problems = [], [], []
@@ -189,7 +199,9 @@ def parse_agent_export(data, path="agent export", name_column=None, version_colu
             problems.append("%s, line %d: the agent name (column %r) is empty; fix the line or remove it"
                             % (path, line, header_cells[name_index]))
             continue
-        agent = {"name": name, "version": version_text or None, "line": line}
+        agent = {"name": name, "version": version_text or None, "line": line,
+                 "addresses": _addresses(cells[address_index]) if address_index is not None
+                 and address_index < len(cells) else []}
         if version_text.lower() in UNKNOWN_VERSION_CELLS:
             agent["version"] = None
             agents.append(agent)
@@ -217,12 +229,24 @@ def parse_agent_export(data, path="agent export", name_column=None, version_colu
         "header_line": header_line,
         "name_column": header_cells[name_index].strip(),
         "version_column": header_cells[version_index].strip(),
+        "address_column": header_cells[address_index].strip() if address_index is not None else None,
         "agents": agents,
         "agent_count": len(agents),
         "old_agents": old_agents,
         "old_agent_count": len(old_agents),
         "minimum_version": minimum_version,
     }
+
+
+def _addresses(cell):
+    """The IP addresses of an address cell ("10.8.1.5, fe80::1"); words that are not addresses are left out."""
+    found = []
+    for token in _ADDRESS_SPLIT.split(cell.strip()):
+        try:
+            found.append(str(ipaddress.ip_address(token)))
+        except ValueError:
+            continue
+    return found
 
 
 def read_agent_export(path, name_column=None, version_column=None,

@@ -14,6 +14,7 @@ or later, known from the ``ses_agents`` hosts and the console's agent export.
 from __future__ import annotations
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agents_gate import export_completeness
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_windows import detected_version
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
@@ -195,12 +196,15 @@ def backoffice_table(rows, target_text):
     return lines
 
 
-def agents_verdict(matrix, requested, export=None):
-    """The agents' gate for TCP 17000. ``export`` is a parsed agent export (agent_export) or None."""
+def agents_verdict(matrix, requested, export=None, minimum_agents=None):
+    """The agents' gate for TCP 17000. ``export`` is a parsed agent export (agent_export) or None.
+
+    ``minimum_agents``: the user's floor (ses_agent_export_min_agents), e.g. the expected agent count.
+    """
     minimum = ses_catalog.AGENT_HTTPS_VERSION
     result = {"requested": bool(requested), "ready": False, "remove_legacy_agent": False,
               "minimum_version": minimum, "old_agents": [], "old_agent_count": 0, "reasons": [],
-              "checked_agents": 0, "sources": []}
+              "checked_agents": 0, "sources": [], "networks": []}
     if not requested:
         result["reasons"].append("TCP 17000 (legacy_agent) stays: the agents' gate was not requested "
                                  "(add -e ses_cleanup_agents=true once every agent runs %s or later)" % minimum)
@@ -236,6 +240,8 @@ def agents_verdict(matrix, requested, export=None):
         result["reasons"].append(
             "no agent is known (no ses_agents host, no agent export): pass the console's agent export with "
             "-e ses_agent_export_csv=PATH")
+    completeness, result["networks"] = export_completeness(matrix, export, agent_hosts, minimum_agents)
+    result["reasons"].extend(completeness)
     if old:
         result["reasons"].append("%d agent(s) older than %s or of unknown version still need TCP 17000; upgrade "
                                  "them first" % (len(old), minimum))
@@ -250,6 +256,11 @@ def agents_table(verdict):
     """Lines a person reads: why the agents' gate refused, and the agents still old."""
     lines = ["Agents' gate (TCP 17000, agents older than %s):" % verdict["minimum_version"]]
     lines.extend("  - " + reason for reason in verdict["reasons"])
+    if verdict.get("networks"):
+        width = max(len(entry["network"]) for entry in verdict["networks"] + [{"network": "agent network"}])
+        lines.append("  %s  export rows" % "agent network".ljust(width))
+        lines.extend("  %s  %d%s" % (entry["network"].ljust(width), entry["rows"], "" if entry["rows"] else "  REFUSED")
+                     for entry in verdict["networks"])
     for agent in verdict["old_agents"]:
         lines.append("  %s  %s  (%s; %s)"
                      % (agent["name"], agent["version"] or "unknown", agent["source"], agent["reason"]))

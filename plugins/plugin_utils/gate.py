@@ -52,4 +52,7 @@ def gate_verdict(fleet):
         "blocking_agents": old_agents[:MAX_LISTED_AGENTS],
         "blocking_agents_count": len(old_agents),
         "agent_networks_unverified": handlers_with_networks,
+        # The declared networks themselves: the agents' gate counts the export's rows in each.
+        "agent_networks": {name: [str(network) for network in fleet.hosts[name].settings[network_variable[4:]] or []]
+                           for name in handlers_with_networks},
     }

@@ -101,9 +101,13 @@ def unreachable_overlay(destination, host):
 
 
 def agent_export(path, rows, encoding="utf-16", delimiter=";"):
-    """A console export: header, then one row per (name, version), CRLF, in ``encoding``."""
-    lines = ["Agent name%sAgent version%sStatus" % (delimiter, delimiter)]
-    lines += ["%s%s%s%sConnected" % (name, delimiter, version, delimiter) for name, version in rows]
+    """A console export: header, then one row per (name, version) or (name, version, IP address), CRLF,
+    in ``encoding``. With addresses, the export has an "IP address" column."""
+    addressed = any(len(row) > 2 for row in rows)
+    columns = ["Agent name", "Agent version"] + (["IP address"] if addressed else []) + ["Status"]
+    lines = [delimiter.join(columns)]
+    lines += [delimiter.join(list(row[:2]) + ([row[2] if len(row) > 2 else ""] if addressed else []) + ["Connected"])
+              for row in rows]
     with open(path, "wb") as stream:
         stream.write(("\r\n".join(lines) + "\r\n").encode(encoding))
     return path

@@ -225,7 +225,8 @@ def test_cleanup_blocks_legacy_flows_and_keeps_new_ones(lab):
 def test_agents_gate_passes_when_every_agent_is_new_and_removes_17000(lab, tmp_path):
     overlay, scratch = lab
     inventory = patched_inventory(UPGRADED, tmp_path / "inv.yml", versions={"agent-old": "2.7.1"})
-    csv = agent_export(tmp_path / "agents.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.7.2")], encoding="utf-8")
+    # Complete: the export lists every ses_agents host (and nothing the rules do not cover).
+    csv = agent_export(tmp_path / "agents.csv", [("agent-old", "2.7.1.1204"), ("agent-new", "2.7.2")], encoding="utf-8")
     run = playbook("cleanup", [inventory, overlay], *COMMON, "-e", "ses_cleanup_confirm=yes",
                    "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % csv,
                    "-e", "ses_audit_dir=%s" % (scratch / "audit-agents"))

@@ -132,7 +132,9 @@ def test_upgraded_fleet_is_cleaned_in_waves_and_the_agents_gate_decides_tcp_1700
     assert "serve agents listed in ses_agent_networks" in runs["no_export"].out
     assert "PC-0002  2.6.3  (%s line 3; runs 2.6.3, older than 2.7.1)" % old in runs["old_agent"].out
 
-    new = agent_export(tmp_path / "new.csv", [("PC-0001", "2.7.1"), ("PC-0002", "2.7.1.1204")], delimiter="\t")
+    # Complete: every row inside the declared agent network (198.51.100.0/24), by its IP address.
+    new = agent_export(tmp_path / "new.csv", [("PC-0001", "2.7.1", "198.51.100.21"),
+                                              ("PC-0002", "2.7.1.1204", "198.51.100.22")], delimiter="\t")
     before = {host: json.loads(data) for host, data in stores(root).items()}
     run = playbook("cleanup", [UPGRADED], "-e", "ses_cleanup_confirm=yes", "-e", "ses_cleanup_agents=true",
                    "-e", "ses_agent_export_csv=%s" % new, "-e", "ses_audit_dir=%s" % (root / "audit"),

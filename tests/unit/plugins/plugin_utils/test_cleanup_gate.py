@@ -192,9 +192,12 @@ def test_agent_networks_without_export_refuse():
 
 
 def test_agent_networks_with_an_export_of_new_agents_pass():
-    agents = agents_verdict(_networks_matrix(), requested=True, export=_export(("pc1", "2.7.1"), ("pc2", "2.8")))
-    assert agents["ready"] is True
+    text = "Agent name;Agent version;IP address\r\npc1;2.7.1;10.8.0.1\r\npc2;2.8;10.8.4.2\r\n"
+    export = parse_agent_export(text.encode("utf-16"), "agents.csv")
+    agents = agents_verdict(_networks_matrix(), requested=True, export=export)
+    assert agents["ready"] is True, agents["reasons"]
     assert agents["checked_agents"] == 2
+    assert agents["networks"] == [{"network": "10.8.0.0/16", "rows": 2}]
 
 
 def test_one_old_agent_in_the_export_refuses_and_is_named():
