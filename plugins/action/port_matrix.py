@@ -96,7 +96,8 @@ class ActionModule(ActionBase):
                 raise SesInputError(problems)
             matrix = compute_matrix(members, hostvars, phase=phase, target_version=target_version,
                                     group_names=group_override, inventory_groups=groups,
-                                    unrelated_groups=fleet.get("ses_unrelated_groups"))
+                                    unrelated_groups=fleet.get("ses_unrelated_groups"),
+                                    allow_any_network=fleet.get("ses_allow_any_network", False))
         except SesInputError as exc:
             result.update(failed=True, changed=False, msg=str(exc), problems=exc.problems)
             return result

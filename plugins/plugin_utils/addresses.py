@@ -43,10 +43,15 @@ def describe_zone(value):
     return ""
 
 
-def parse_networks(value, where, variable, problems):
-    """A list of CIDRs (or the word "any") as ip_network objects; None means any.
+ALLOW_WORLD_VARIABLE = "ses_allow_any_network"
+
+
+def parse_networks(value, where, variable, problems, allow_world=False):
+    """A list of CIDRs (or ["any"], alone) as ip_network objects; None means any.
 
     Host bits set ("10.1.2.3/16") are an error: the rule would not be what the user meant.
+    "any" beside other CIDRs is an error (which did the user mean?), and so are 0.0.0.0/0
+    and ::/0 unless ``allow_world`` (ses_allow_any_network): every address is a decision.
     """
     if isinstance(value, str):
         value = [value]
@@ -54,16 +59,25 @@ def parse_networks(value, where, variable, problems):
         problems.add("%s: %s must be a list of CIDRs such as [\"10.20.0.0/16\"], got %r"
                      % (where, variable, value))
         return []
+    if any(str(item).strip().lower() == ANY for item in value):
+        if len(value) == 1:
+            return None
+        problems.add("%s: %s holds %r: 'any' must be the only element of the list; write [\"any\"] to allow every "
+                     "address, or remove 'any' to keep only the CIDRs" % (where, variable, list(value)))
+        return []
     networks = []
     for item in value:
         text = str(item).strip()
-        if text.lower() == ANY:
-            return None
         try:
             network = ipaddress.ip_network(text, strict=True)
             if getattr(network.network_address, "scope_id", None):
                 raise ValueError("its IPv6 zone %s cannot scope a firewall rule"
                                  % text[text.index("%"):].split("/", maxsplit=1)[0])
+            if network.prefixlen == 0 and not allow_world:
+                problems.add("%s: %s holds %r, which is every IPv%d address; write [\"any\"] if every address is "
+                             "meant, or set %s: true to accept it" % (where, variable, item, network.version,
+                                                                      ALLOW_WORLD_VARIABLE))
+                continue
             networks.append(network)
         except ValueError as exc:
             fix = _suggest_network(text)

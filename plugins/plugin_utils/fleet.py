@@ -13,7 +13,7 @@ import difflib
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
-    describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
+    ALLOW_WORLD_VARIABLE, describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import target_releases
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import (
@@ -73,8 +73,10 @@ class Host:
 class Fleet:
     """The validated inventory: hosts by component plus fleet-wide settings."""
 
-    def __init__(self, hosts, members, phase, target_version_text, target_version):
+    def __init__(self, hosts, members, phase, target_version_text, target_version, warnings=None):
         self.hosts = hosts
+        # Notes for the matrix's warnings (networks of every address accepted by ses_allow_any_network).
+        self.warnings = list(warnings or [])
         self.members = members
         self.phase = phase
         self.target_version_text = target_version_text
@@ -185,8 +187,21 @@ def check_groups(names, explicit, inventory, unrelated, problems):
     return missing
 
 
+def as_bool(value, variable, problems):
+    """A yes/no setting: a bool, or the text -e gives ("true", "yes", "1", ...)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0", ""):
+        return False
+    problems.add("%s is %r; use true or false" % (variable, value))
+    return False
+
+
 def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None,
-                inventory_groups=None, unrelated_groups=None):
+                inventory_groups=None, unrelated_groups=None, allow_any_network=False):
     """Validate the inventory and return a Fleet; raise SesInputError listing every problem.
 
     ``inventory_groups``: every group of the inventory with its hosts (default: ``groups``).
@@ -202,6 +217,7 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
         problem = target_problem(target_version, target)
         if problem:
             problems.add(problem)
+    allow_world = as_bool(allow_any_network, ALLOW_WORLD_VARIABLE, problems)
     names = resolve_group_names(group_names, problems)
     explicit = {component: group for component, group in names.items()
                 if isinstance(group_names, dict) and group_names.get(component) == group}
@@ -225,7 +241,7 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
     hosts = {}
     owner_of_address = {}
     for name, components in components_of.items():
-        host = _build_host(name, tuple(components), hostvars.get(name) or {}, names, problems)
+        host = _build_host(name, tuple(components), hostvars.get(name) or {}, names, problems, allow_world)
         if host is None:
             continue
         other = owner_of_address.setdefault(host.address, name)
@@ -236,10 +252,15 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
         hosts[name] = host
 
     problems.raise_if_any()
-    return Fleet(hosts, members, phase, str(target_version), target)
+    warnings = ["host '%s': %s holds %s, every address, accepted because %s is true"
+                % (name, "ses_" + key, network, ALLOW_WORLD_VARIABLE)
+                for name, host in sorted(hosts.items()) for key, value in sorted(host.settings.items())
+                if key not in ("sql_ports", "syslog_ports") and value
+                for network in value if network.prefixlen == 0]
+    return Fleet(hosts, members, phase, str(target_version), target, warnings)
 
 
-def _build_host(name, components, variables, names, problems):
+def _build_host(name, components, variables, names, problems, allow_world=False):
     where = "host '%s'" % name
     if "agent" in components and len(components) > 1:
         others = [names[c] for c in components if c != "agent"]
@@ -264,7 +285,7 @@ def _build_host(name, components, variables, names, problems):
     settings = {}
     for component in components:
         for variable in COMPONENT_VARIABLES.get(component, ()):
-            _parse_setting(settings, variable, variables.get(variable), where, problems)
+            _parse_setting(settings, variable, variables.get(variable), where, problems, allow_world)
     if address is None:
         return None
     host = Host(name, components, address, version,
@@ -281,7 +302,7 @@ def _address_of(name, variables):
     return name, "the inventory name"
 
 
-def _parse_setting(settings, variable, value, where, problems):
+def _parse_setting(settings, variable, value, where, problems, allow_world=False):
     key = variable[len("ses_"):]
     if key in settings:
         return
@@ -291,4 +312,4 @@ def _parse_setting(settings, variable, value, where, problems):
     elif value is None and variable in ("ses_public_api_clients", "ses_update_server"):
         settings[key] = None  # the vendor default: any client / the internet
     else:
-        settings[key] = parse_networks([] if value is None else value, where, variable, problems)
+        settings[key] = parse_networks([] if value is None else value, where, variable, problems, allow_world)

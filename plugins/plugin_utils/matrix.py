@@ -85,7 +85,7 @@ class MatrixBuilder:
     def __init__(self, fleet):
         self.fleet = fleet
         self.flows = []
-        self.warnings = []
+        self.warnings = list(fleet.warnings)
         self.rules = {}
         self.agent_rules = _RuleSet()
         agents = fleet.of("agent")
@@ -111,12 +111,16 @@ class MatrixBuilder:
             for host in fleet.of(row.destination):
                 networks = host.settings[variable[4:]]
                 if networks != [] and self._topology_ok(row, None, host):
+                    self._warn_any(networks, host, row, variable, "unset (or [\"any\"])",
+                                   "set it to the CIDRs you mean, or [] for no rule")
                     yield End(row.source, row.source, networks=networks), End(host.name, row.destination, host)
         elif row.destination in ses_catalog.EXTERNAL_ENDS:
             variable = ses_catalog.EXTERNAL_ENDS[row.destination]
             for host in fleet.of(row.source):
                 networks = host.settings[variable[4:]]
                 if networks != [] and self._topology_ok(row, host, None):
+                    self._warn_any(networks, host, row, variable, "unset (or [\"any\"])",
+                                   "set it to the CIDRs you mean, or [] for no rule")
                     yield End(host.name, row.source, host), End(row.destination, row.destination, networks=networks)
         elif row.source == "agent":
             # Agents are many: one end for all of them, the agent hosts plus the
@@ -127,6 +131,10 @@ class MatrixBuilder:
                     networks = _merge(list(self.agent_networks), host.settings[outside["variable"][4:]])
                     self.agent_ends[host.name] = None if networks == [] else networks
                 networks = self.agent_ends[host.name]
+                self._warn_any(networks, host, row, outside["variable"],
+                               "[\"any\"]" if host.settings[outside["variable"][4:]] is None
+                               else "empty and no ses_agents host is known",
+                               "list the agents' networks in %s" % outside["variable"])
                 yield End(outside["label"], "agent", networks=networks), End(host.name, row.destination, host)
         else:
             destinations = fleet.of(row.destination)
@@ -137,6 +145,16 @@ class MatrixBuilder:
                 outside = self._outside_inventory(row, source, destinations)
                 if outside is not None:
                     yield End(source.name, row.source, source), outside
+
+    def _warn_any(self, networks, host, row, variable, state, fix):
+        """A run-time warning for a flow that allows any address: "any" is always a visible decision."""
+        if networks is not None:
+            return
+        ports = "/".join("%s %s" % (row.protocol.upper(), port) for port in row.ports)
+        warning = ("host '%s': %s is %s, so its %s rules (%s) allow any address; %s"
+                   % (host.name, variable, state, row.id, ports, fix))
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def _outside_inventory(self, row, source, destinations):
         """The end for destinations named by a variable on the source (a SQL server outside the inventory)."""
@@ -256,13 +274,14 @@ class MatrixBuilder:
 
 
 def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog.DEFAULT_TARGET_VERSION,
-                   group_names=None, inventory_groups=None, unrelated_groups=None):
+                   group_names=None, inventory_groups=None, unrelated_groups=None, allow_any_network=False):
     """The fleet matrix for ``phase``. Raises SesInputError (every problem, named) on bad input.
 
     ``groups`` maps group names to host names (Ansible's ``groups``); ``hostvars``
     maps host names to their variables (only the ses_* ones and ansible_host are read);
     ``inventory_groups`` maps every group of the inventory to its hosts (default: ``groups``),
-    ``unrelated_groups`` the groups declared unrelated to SES (ses_unrelated_groups).
+    ``unrelated_groups`` the groups declared unrelated to SES (ses_unrelated_groups),
+    ``allow_any_network`` accepts 0.0.0.0/0 and ::/0 in CIDR lists (ses_allow_any_network).
     """
     # A fleet of 100,000 agents allocates millions of objects that all stay alive: the cyclic
     # garbage collector would rescan them over and over (a third of the time) and find nothing.
@@ -270,7 +289,7 @@ def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog
     gc.disable()
     try:
         fleet = build_fleet(groups, hostvars, phase, target_version, group_names, inventory_groups,
-                            unrelated_groups)
+                            unrelated_groups, allow_any_network)
         return MatrixBuilder(fleet).build().result()
     finally:
         if collecting:

@@ -75,10 +75,18 @@ def rule_name(matrix_rule, prefix=RULE_PREFIX):
     return prefix + matrix_rule["name"]
 
 
-def remote_scope(peers):
-    """The ``remoteip`` value: the collapsed CIDRs joined by commas, or "any"."""
-    if not peers or "any" in peers:
+def remote_scope(peers, name=None):
+    """The ``remoteip`` value: the collapsed CIDRs joined by commas, or "any" for ["any"] alone.
+
+    An empty or missing peer list is refused, as the Linux role refuses it: Windows would read
+    an empty remote address list as any address.
+    """
+    if peers == ["any"]:
         return "any"
+    if not peers or "any" in peers:
+        raise SesInputError(["rule %r has the peers %r: give the rule its peer CIDRs, or [\"any\"] alone to allow "
+                             "every address (an empty list would open it to any address on Windows)"
+                             % (name, peers)])
     return ",".join(peers)
 
 
@@ -109,6 +117,7 @@ def render_rule(matrix_rule, profiles=PROFILES, prefix=RULE_PREFIX, group=RULE_G
     if matrix_rule["direction"] not in ("in", "out") or matrix_rule["protocol"] not in ("tcp", "udp"):
         raise SesInputError(["rule %r: direction must be in/out and protocol tcp/udp, got %r/%r"
                              % (matrix_rule.get("name"), matrix_rule["direction"], matrix_rule["protocol"])])
+    remote = remote_scope(matrix_rule.get("peers"), matrix_rule.get("name"))
     return {
         "name": rule_name(matrix_rule, prefix),
         "group": group,
@@ -119,7 +128,7 @@ def render_rule(matrix_rule, profiles=PROFILES, prefix=RULE_PREFIX, group=RULE_G
         "localport": port if inbound else "any",
         "remoteport": "any" if inbound else port,
         "localip": "any",
-        "remoteip": remote_scope(matrix_rule["peers"]),
+        "remoteip": remote,
         "program": "any",
         "service": "any",
         "profiles": list(profiles),

@@ -13,13 +13,15 @@ import csv
 import io
 import json
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import ANY
+
 __metaclass__ = type
 
 REPORT_FILES = ("port_matrix.json", "port_matrix.csv", "port_matrix.md")
 LIFECYCLE_ORDER = ("permanent", "legacy", "new", "legacy_agent")
 COMPONENT_ORDER = ("backend", "agent_handler", "console", "agent", "sql_server", "syslog_server")
 CSV_COLUMNS = ("host", "address", "components", "direction", "protocol", "port", "peers",
-               "lifecycle", "purpose", "name", "phase", "preview")
+               "lifecycle", "purpose", "name", "phase", "preview", "any_peer")
 # How many hosts a collapsed table names, and how many peers a table cell lists.
 LISTED_HOSTS = 5
 LISTED_PEERS = 8
@@ -62,7 +64,8 @@ def render_json(matrix):
 
 
 def render_csv(matrix):
-    """One row per rule of every host. ``preview`` is "true" on every row of a cleanup preview.
+    """One row per rule of every host. ``preview`` is "true" on every row of a cleanup preview;
+    ``any_peer`` is "true" on every rule that allows any address.
 
     Peers and components are joined with spaces, so one cell holds one list.
     """
@@ -76,7 +79,7 @@ def render_csv(matrix):
         for rule in host["rules"]:
             writer.writerow((name, host["address"], components, rule["direction"], rule["protocol"],
                              rule["port"], " ".join(rule["peers"]), rule["lifecycle"], rule["purpose"],
-                             rule["name"], phase, preview))
+                             rule["name"], phase, preview, "true" if ANY in rule["peers"] else "false"))
     return out.getvalue()
 
 
@@ -212,6 +215,7 @@ def render_markdown(matrix):
                      % ", ".join(gate["agent_networks_unverified"]))
     lines += ["", "## Warnings", ""]
     lines += ["- %s" % _cell(warning) for warning in matrix.get("warnings", [])] or ["None."]
+    lines += ["", "## Rules open to any address", ""] + (_any_lines(matrix) or ["None."])
     lines += ["", "## Flows", ""] + render_mermaid(matrix) + [""]
     lines += ["Solid arrows: permanent flows; **bold**: new in %s; dashed: legacy flows (removed by "
               "cleanup) and TCP 17000 for agents older than 2.7.1." % matrix["target_version"], ""]
@@ -228,6 +232,18 @@ def render_markdown(matrix):
             lines += ["", "Removed by cleanup:", ""] + _rule_table(host["retired_rules"])
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _any_lines(matrix):
+    """One line per group of hosts with rules that allow any address (each a decision to review)."""
+    lines = []
+    for names in host_groups(matrix):
+        rules = [rule["name"] for rule in matrix["hosts"][names[0]]["rules"] if ANY in rule["peers"]]
+        if rules:
+            shown = ", ".join(names[:LISTED_HOSTS]) + (" and %d more" % (len(names) - LISTED_HOSTS)
+                                                       if len(names) > LISTED_HOSTS else "")
+            lines.append("- **%s**: %s" % (_cell(shown), ", ".join("`%s`" % name for name in rules)))
+    return lines
 
 
 def _label(text):

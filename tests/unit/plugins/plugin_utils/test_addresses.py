@@ -51,12 +51,22 @@ def test_collapse(given, collapsed):
     assert collapse(_nets(*given)) == collapsed
 
 
-def test_any_wins():
+def test_any_alone_means_any_and_beside_cidrs_is_refused():
     assert collapse(None) == ["any"]
     problems = ProblemCollector()
-    assert parse_networks(["10.0.0.0/8", "any"], "host 'h'", "ses_agent_networks", problems) is None
     assert parse_networks("ANY", "host 'h'", "ses_agent_networks", problems) is None
+    assert parse_networks([" any "], "host 'h'", "ses_agent_networks", problems) is None
     assert problems.problems == []
+    assert parse_networks(["10.0.0.0/8", "any"], "host 'h'", "ses_agent_networks", problems) == []
+    assert "'any' must be the only element" in problems.problems[0]
+
+
+@pytest.mark.parametrize("world", ["0.0.0.0/0", "::/0"])
+def test_every_address_needs_the_opt_in(world):
+    problems = ProblemCollector()
+    assert parse_networks([world], "host 'h'", "ses_update_server", problems) == []
+    assert "set ses_allow_any_network: true" in problems.problems[0]
+    assert [str(n) for n in parse_networks([world], "host 'h'", "ses_update_server", problems, True)] == [world]
 
 
 def test_256_hosts_collapse_to_their_block():

@@ -33,7 +33,8 @@ def _run(case):
     return compute_matrix(groups, hostvars, phase=fleet_vars.get("ses_phase", "migrate"),
                           target_version=fleet_vars.get("ses_target_version", "2.7.1"),
                           group_names=fleet_vars.get("ses_groups"),
-                          unrelated_groups=fleet_vars.get("ses_unrelated_groups"))
+                          unrelated_groups=fleet_vars.get("ses_unrelated_groups"),
+                          allow_any_network=fleet_vars.get("ses_allow_any_network", False))
 
 
 def test_the_corpus_covers_the_issue():
@@ -77,7 +78,8 @@ def test_ansible_read_inventory_gives_the_same_message(name, tmp_path):
         compute_matrix(groups, hostvars, phase=fleet_vars.get("ses_phase", "migrate"),
                        target_version=fleet_vars.get("ses_target_version", "2.7.1"),
                        group_names=fleet_vars.get("ses_groups"),
-                       unrelated_groups=fleet_vars.get("ses_unrelated_groups"))
+                       unrelated_groups=fleet_vars.get("ses_unrelated_groups"),
+                       allow_any_network=fleet_vars.get("ses_allow_any_network", False))
     with pytest.raises(SesInputError) as from_loader:
         _run(case)
     assert str(from_ansible.value) == str(from_loader.value)
