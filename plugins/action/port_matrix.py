@@ -166,6 +166,9 @@ class ActionModule(ActionBase):
                 except AnsibleError as exc:
                     problems.add("host '%s': %s could not be templated (%s); fix the variable's value"
                                  % (name, variable, to_text(exc).splitlines()[0]))
+            if isinstance(picked.get("ses_version"), float) and "inventory_file" in host_vars:
+                # INI reads 2.10 as 2.1: the error's fix depends on the file the host comes from.
+                picked["inventory_file"] = plain(host_vars["inventory_file"])
             values[name] = picked
         problems.raise_if_any()
         # A host with a version but in no SES group is probably misfiled (a group name off by a letter).

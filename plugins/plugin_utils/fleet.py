@@ -281,7 +281,7 @@ def _build_host(name, components, variables, names, problems, allow_world=False)
     if version_value not in (None, ""):
         version = parse_version(version_value)
         if version is None:
-            problems.add(describe_bad_version(version_value, where, "ses_version"))
+            problems.add(describe_bad_version(version_value, where, "ses_version", variables.get("inventory_file")))
     settings = {}
     for component in components:
         for variable in COMPONENT_VARIABLES.get(component, ()):

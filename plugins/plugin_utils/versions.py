@@ -26,9 +26,22 @@ def parse_version(value):
     return tuple(parts + [0] * (4 - len(parts)))
 
 
-def describe_bad_version(value, where, variable):
-    """The error text for a value that ``parse_version`` refused (``where``: None for a fleet setting)."""
+YAML_SUFFIXES = (".yml", ".yaml", ".json")
+
+
+def describe_bad_version(value, where, variable, source=None):
+    """The error text for a value that ``parse_version`` refused (``where``: None for a fleet setting).
+
+    ``source``: the inventory file the value comes from; an INI file needs its own fix, since
+    Ansible reads ``ses_version=2.10`` and even ``ses_version="2.10"`` there as the number 2.1.
+    """
     prefix = "" if where is None else "%s: " % where
+    if isinstance(value, float) and source and not str(source).lower().endswith(YAML_SUFFIXES):
+        host = where[len("host '"):-1] if where and where.startswith("host '") else "HOST"
+        return ("%s%s is the number %r: the INI inventory %s reads %s=2.10, and even %s=\"2.10\", as a number "
+                "(2.10 becomes 2.1); in INI write it %s='\"2.10\"' (double quotes inside single quotes), or move "
+                "it to a YAML file such as host_vars/%s.yml with %s: \"2.10\""
+                % (prefix, variable, value, source, variable, variable, variable, host, variable))
     if isinstance(value, float):
         return ("%s%s is the number %r, and YAML may have altered it (2.10 reads as 2.1); "
                 "quote it, for example %s: \"2.7.1\"" % (prefix, variable, value, variable))
