@@ -18,7 +18,7 @@ description:
     C(iptables-restore) and the files as an argument or as file content, never through a shell.
   - O(state=probe) reads the live rules, the fingerprint of ours, the stored copy of the last apply, the
     persistent files, and the filter tables of the other backend that may drop what we accept (legacy
-    iptables, other nftables base chains). Read only: it runs the same in check mode.
+    iptables, other nftables base chains). Read only, so it runs the same in check mode.
   - O(state=apply) takes the host's lease for this run (a second run fails clearly while the first holds it),
     validates the new rules (C(nft -c), C(iptables-restore --test)), snapshots ours, arms a rollback timer
     carrying the run's token, and loads the new rules in one transaction. A rejected or failed load leaves
@@ -135,9 +135,9 @@ MARKER = "--ses-evolution-probe--"
 JUMP_COMMENT = "ses_evolution_jump"
 # The same syntax the controller enforces (plugin_utils/linux_rules.py), checked again here: nft joins
 # its arguments and parses them, so a name must never carry nft syntax.
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
-_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
+_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}\Z")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}\Z")
 _FAMILIES = ("inet", "ip", "ip6")
 FINGERPRINT_PREFIX = "# live fingerprint: "
 
@@ -317,7 +317,7 @@ def check_params(module):
     if params["state"] != "probe" and not _TOKEN.match(params["token"] or ""):
         problems.append("token must be 8 to 64 letters, digits, _ or -")
     for name in ("state_dir", "nftables_file", "nftables_conf", "rules_v4", "rules_v6"):
-        if not re.match(r"^/[A-Za-z0-9_./@+,=-]*$", params[name] or "") or "/../" in params[name] + "/":
+        if not re.match(r"^/[A-Za-z0-9_./@+,=-]*\Z", params[name] or "") or "/../" in params[name] + "/":
             problems.append("%s %r is not a plain absolute path" % (name, params[name]))
     if problems:
         module.fail_json(msg="; ".join(problems))

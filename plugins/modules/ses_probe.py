@@ -215,7 +215,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
-SESSION_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+SESSION_PATTERN = re.compile(r"^[A-Za-z0-9._-]+\Z")
 
 
 def _bind(protocol, port):

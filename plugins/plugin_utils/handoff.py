@@ -32,7 +32,7 @@ __metaclass__ = type
 
 INDEX = "index.txt"
 SUBDIR = "ses_handoff"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 class HandoffError(Exception):

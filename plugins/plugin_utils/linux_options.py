@@ -27,7 +27,7 @@ __metaclass__ = type
 
 PREFIX = "linux_firewall_"
 # Path characters that mean something to nft's include line, to a shell, or end a line.
-_PATH = re.compile(r"^/[A-Za-z0-9_./@+,=-]*$")
+_PATH = re.compile(r"^/[A-Za-z0-9_./@+,=-]*\Z")
 
 BOOLEANS = ("filter_outbound", "allow_icmp", "iptables_final_drop", "persist", "enable_service")
 # name: (lowest, highest, nullable)

@@ -22,7 +22,7 @@ PROTOCOLS = ("tcp", "udp")
 DIRECTIONS = ("in", "out")
 # Rule names end up in nftables and iptables comments: keep them to characters
 # that need no quoting in either (and in a shell here-document).
-_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,120}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,120}\Z")
 _COMMENT = re.compile(r'(?:--comment |comment ")([A-Za-z0-9_.:-]+)')
 MANAGEMENT_NAME = "ses_management"
 # Rules every render carries (not matrix rules): left out of the added/removed counts.
@@ -32,9 +32,9 @@ FIXED_NAMES = frozenset(("ses_established", "ses_loopback", "ses_icmpv6_nd", "se
 
 # nft identifiers (table and chain names), a subset of nft's own syntax: they are handed to nft,
 # which joins its arguments and parses them again, so nothing else may pass.
-_NFT_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_NFT_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
 # The collection's own table also prefixes its chain names: letters, digits and _ only.
-_NFT_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}$")
+_NFT_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}\Z")
 NFT_FAMILIES = ("inet", "ip", "ip6")
 # First words of nft commands that only make sense outside a chain.
 _NFT_COMMANDS = frozenset(("add", "create", "insert", "replace", "delete", "destroy", "flush", "list", "reset",

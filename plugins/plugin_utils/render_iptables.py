@@ -193,8 +193,8 @@ def _foreign_warnings(flavour, nft_ruleset, legacy, filter_outbound):
         warnings.append("nftables base chain '%s %s %s' (hook %s, priority %s) has %s: an accept in SES_IN / SES_OUT "
                         "does not override it, so SES traffic may still be dropped there. Accept the SES ports in "
                         "that chain too, or use linux_firewall_backend: nftables with "
-                        "linux_firewall_nftables_mode: integrate." % (key + (chain.get("hook"), chain.get("prio"),
-                                                                              " and ".join(reasons))))
+                        "linux_firewall_nftables_mode: integrate."
+                        % (key + (chain.get("hook"), chain.get("prio"), " and ".join(reasons))))
     return warnings
 
 

@@ -197,8 +197,8 @@ def test_filtering_outside_our_table_is_reported(host):
         assert code == 0, output
         assert "legacy iptables-legacy filter chain INPUT has policy DROP" in output, output
         before = host.ruleset()
-        code, output = host.play({"h": host.host_vars("h")}, {"linux_firewall_rules": RULES_B,
-                                                               "linux_firewall_conflict_action": "fail"})
+        variables = {"linux_firewall_rules": RULES_B, "linux_firewall_conflict_action": "fail"}
+        code, output = host.play({"h": host.host_vars("h")}, variables)
         assert code != 0 and "nothing was changed" in output
         assert host.ruleset() == before
     finally:
