@@ -148,6 +148,8 @@ def plan(inventory, prefix):
                 listen[rule["protocol"]].add(rule["port"])
         hosts[name] = {"namespace": prefix + name, "address": address,
                        "sshd": bool(hostvars[name].get("ses_lab_sshd", False)),
+                       # The connection plugin of an sshd host: ssh, or another name for it (smart).
+                       "connection": str(hostvars[name].get("ses_lab_connection", "ssh")),
                        "components": (entry or {}).get("components", []),
                        "tcp": sorted(listen["tcp"]), "udp": sorted(listen["udp"])}
     if not hosts:
@@ -279,7 +281,7 @@ def write_glue(lab, directory):
         if host["sshd"]:
             # Reached over a real SSH connection, from a lab host (Ansible runs in its namespace).
             connection = {
-                "ansible_connection": "ssh",
+                "ansible_connection": host.get("connection", "ssh"),
                 "ansible_host": host["address"],
                 "ansible_user": "root",
                 "ansible_ssh_private_key_file": os.path.join(directory, "ssh", "client_key"),
