@@ -33,6 +33,10 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         args = plain(args)
         directory = os.path.abspath(os.path.expanduser(args["audit_dir"]))
+        try:
+            mode = audit.file_mode(args.get("mode"), "ses_audit_mode")
+        except ValueError as exc:
+            raise AnsibleActionFail("cleanup_audit: %s" % exc)
         run = args["run"]
         if not run.get("run_id"):
             raise AnsibleActionFail("cleanup_audit: run.run_id is required; it names the record files")
@@ -47,16 +51,15 @@ class ActionModule(ActionBase):
                 base = os.path.join(directory, audit.safe_name(run["run_id"]))
                 result["files"] = [base + ".json", base + ".md"]
                 if not check_mode:
-                    result["files"] = audit.write_record(directory, record)
+                    result["files"] = audit.write_record(directory, record, mode)
                 result["summary"] = record["summary"]
             elif args.get("host"):
                 entry = audit.host_entry(args["host"], args["platform"], args["removed"], args["kept"],
                                          args.get("started"), args.get("finished"), args["status"],
                                          args.get("details"))
-                result["files"] = [os.path.join(directory, "%s.hosts" % audit.safe_name(run["run_id"]),
-                                                "%s.json" % audit.safe_name(args["host"]))]
+                result["files"] = [audit.host_entry_path(directory, run["run_id"], args["host"])]
                 if not check_mode:
-                    result["files"] = [audit.write_host_entry(directory, run["run_id"], entry)]
+                    result["files"] = [audit.write_host_entry(directory, run["run_id"], entry, mode)]
             else:
                 raise AnsibleActionFail("cleanup_audit: give host (one host's part) or finalize: true (the record)")
         except OSError as exc:

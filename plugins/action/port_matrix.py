@@ -22,6 +22,7 @@ import yaml
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import fleet_settings, handoff, ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
@@ -92,6 +93,12 @@ class ActionModule(ActionBase):
             members, hostvars, host_settings, strays = self._read_inventory(groups, task_vars.get("hostvars"),
                                                                             group_override)
             problems = fleet_settings.setting_conflicts(fleet, host_settings)
+            # Checked here, before any host is touched, though only the report and audit tasks use them.
+            for variable in ("ses_audit_mode", "ses_report_mode"):
+                try:
+                    file_mode(fleet.get(variable), variable)
+                except ValueError as exc:
+                    problems.append(str(exc))
             if problems:
                 raise SesInputError(problems)
             matrix = compute_matrix(members, hostvars, phase=phase, target_version=target_version,
@@ -125,7 +132,11 @@ class ActionModule(ActionBase):
         if args.get("handoff"):
             result["handoff"] = self._write_handoff(args["handoff"], matrix)
         if args.get("report_dir"):
-            written, changed = self._write_report(args["report_dir"], matrix)
+            try:
+                mode = file_mode(_first(args.get("report_mode"), fleet.get("ses_report_mode")), "report_mode")
+            except ValueError as exc:
+                raise AnsibleActionFail(str(exc))
+            written, changed = self._write_report(args["report_dir"], matrix, mode)
             result["report_files"] = written
             result["report_changed"] = changed
             result["changed"] = bool(changed)
@@ -190,7 +201,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("handoff: %s" % exc)
         return {"name": name, "hosts": len(matrix["hosts"]), "files": files}
 
-    def _write_report(self, report_dir, matrix):
+    def _write_report(self, report_dir, matrix, mode):
         """Write the three files atomically, each only when its content changed. Honours check mode."""
         report_dir = os.path.abspath(os.path.expanduser(report_dir))
         files = render_all(matrix)
@@ -205,11 +216,11 @@ class ActionModule(ActionBase):
             path = os.path.join(report_dir, filename)
             data = to_bytes(content)
             written.append(path)
-            if _read(path) == data:
+            if _read(path) == data and _mode(path) == mode:
                 continue
             changed.append(path)
             if not check_mode:
-                _atomic_write(path, data)
+                _atomic_write(path, data, mode)
         return written, changed
 
 
@@ -253,7 +264,14 @@ def _read(path):
         return None
 
 
-def _atomic_write(path, data):
+def _mode(path):
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        return None
+
+
+def _atomic_write(path, data, mode):
     """Write beside the target and rename, so a reader never sees half a file."""
     directory = os.path.dirname(path)
     try:
@@ -263,9 +281,7 @@ def _atomic_write(path, data):
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as exc:
         if os.path.exists(temporary):

@@ -26,6 +26,13 @@ options:
     description: Directory on the controller for the records; created when missing.
     type: path
     required: true
+  mode:
+    description:
+      - The file mode of the records, as octal text (V(0640)) or a number. The records map the backoffice, so
+        the default is V(0600), readable by their owner only. The playbook sets it from C(ses_audit_mode).
+      - A host's file name is its inventory name when that is a plain name (letters, digits, C(_), C(.),
+        C(-)); any other name gets a hash of the original, so that no two hosts share a file.
+    type: raw
   run:
     description:
       - Who ran what. C(run_id) is required (it names the files); C(started), C(finished), C(user),

@@ -68,6 +68,12 @@ options:
         then. In check mode nothing is written and the task tells whether it would change.
       - Unset, no file is written.
     type: path
+  report_mode:
+    description:
+      - The file mode of the report files, as octal text (V(0640)) or a number. The report maps the whole
+        backoffice, so the default is V(0600), readable by its owner only.
+      - Defaults to the variable C(ses_report_mode), else V(0600). A file whose mode differs is rewritten.
+    type: raw
   handoff:
     description:
       - Also write each host's rules for the later plays of the same run, under this name (letters, digits,

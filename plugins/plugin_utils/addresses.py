@@ -176,7 +176,8 @@ def parse_ports(value, where, variable, problems):
             problems.add("%s: %s holds %r: the protocol must be tcp or udp, as in \"tcp/1433\""
                          % (where, variable, item))
             continue
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
             problems.add("%s: %s holds %r: the port must be a number from 1 to 65535, as in \"udp/514\""
                          % (where, variable, item))
             continue

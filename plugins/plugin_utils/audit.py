@@ -11,6 +11,7 @@ done, so a run that stops half-way still leaves a trace of what it changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,11 +21,40 @@ __metaclass__ = type
 
 RECORD_VERSION = 1
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# Records describe the whole backoffice: readable by their owner only, unless the user sets another mode.
+DEFAULT_MODE = 0o600
 
 
 def safe_name(text):
-    """A file-name-safe form of a host name or run id."""
-    return _SAFE.sub("_", str(text)).strip("._") or "unnamed"
+    """A file-name-safe form of a host name or run id, unique per name.
+
+    A plain name (letters, digits, "_", ".", "-"; not starting with a dot or ending
+    with one) stays as it is; any other gets a hash of the original, so that bo1é,
+    bo1. and .bo1 never share bo1's file.
+    """
+    text = str(text)
+    if _PLAIN.match(text) and not text.endswith(".") and not _SAFE.search(text):
+        return text
+    stem = _SAFE.sub("_", text).strip("._")[:60] or "unnamed"
+    return "%s~%s" % (stem, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12])
+
+
+def file_mode(value, variable):
+    """A file mode from the user: None (0600), an int, or octal text such as "0640" (what -e gives)."""
+    if value is None or value == "":
+        return DEFAULT_MODE
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("%s is %r; give an octal file mode such as \"0600\" or \"0640\"" % (variable, value))
+    if isinstance(value, str):
+        text = value.strip().lower()
+        text = text[2:] if text.startswith("0o") else text
+        if not text or any(char not in "01234567" for char in text):
+            raise ValueError("%s is %r; give an octal file mode such as \"0600\" or \"0640\"" % (variable, value))
+        value = int(text, 8)
+    if not 0 <= value <= 0o777:
+        raise ValueError("%s is %r; give a file mode from 0000 to 0777, such as \"0600\"" % (variable, value))
+    return value
 
 
 def host_entry(host, platform, removed_rules, kept_rules, started, finished, status="removed", details=None):
@@ -107,12 +137,13 @@ def render_markdown(record):
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path, text):
+def _write_atomic(path, text, mode=DEFAULT_MODE):
     directory = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -120,12 +151,16 @@ def _write_atomic(path, text):
         raise
 
 
-def write_host_entry(directory, run_id, entry):
+def host_entry_path(directory, run_id, host):
+    """Where one host's part goes: ``<directory>/<run_id>.hosts/<host>.json``."""
+    return os.path.join(directory, "%s.hosts" % safe_name(run_id), "%s.json" % safe_name(host))
+
+
+def write_host_entry(directory, run_id, entry, mode=DEFAULT_MODE):
     """Write one host's part under ``<directory>/<run_id>.hosts/``; return the path."""
-    folder = os.path.join(directory, "%s.hosts" % safe_name(run_id))
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "%s.json" % safe_name(entry["host"]))
-    _write_atomic(path, json.dumps(entry, indent=2, sort_keys=True) + "\n")
+    path = host_entry_path(directory, run_id, entry["host"])
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    _write_atomic(path, json.dumps(entry, indent=2, sort_keys=True) + "\n", mode)
     return path
 
 
@@ -142,10 +177,10 @@ def read_host_entries(directory, run_id):
     return entries
 
 
-def write_record(directory, record):
+def write_record(directory, record, mode=DEFAULT_MODE):
     """Write ``<run_id>.json`` and ``<run_id>.md`` into ``directory``; return both paths."""
     os.makedirs(directory, exist_ok=True)
     base = os.path.join(directory, safe_name(record["run"]["run_id"]))
-    _write_atomic(base + ".json", json.dumps(record, indent=2, sort_keys=True) + "\n")
-    _write_atomic(base + ".md", render_markdown(record))
+    _write_atomic(base + ".json", json.dumps(record, indent=2, sort_keys=True) + "\n", mode)
+    _write_atomic(base + ".md", render_markdown(record), mode)
     return [base + ".json", base + ".md"]

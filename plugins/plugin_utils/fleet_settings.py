@@ -18,7 +18,7 @@ FLEET_VARIABLES = (
     "ses_target_version", "ses_groups", "ses_unrelated_groups", "ses_phase",
     "ses_cleanup_confirm", "ses_cleanup_agents", "ses_agent_export_csv", "ses_agent_export_name_column",
     "ses_agent_export_version_column", "ses_agent_export_min_agents", "ses_cleanup_accept_command_line_version",
-    "ses_allow_any_network",
+    "ses_allow_any_network", "ses_audit_mode", "ses_report_mode",
 )
 # How many hosts one problem names.
 LISTED_HOSTS = 10

@@ -224,7 +224,7 @@ def test_handoff_name_is_checked(tmp_path):
 def test_argument_spec_comes_from_the_stub():
     options = yaml.safe_load(stub.DOCUMENTATION)["options"]
     assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact",
-                                                         "handoff"}
+                                                         "handoff", "report_mode"}
     assert action.ARGUMENT_SPEC["phase"] == {"type": "str", "choices": ["migrate", "cleanup"]}
     assert action.ARGUMENT_SPEC["report_dir"] == {"type": "path"}
 
@@ -244,3 +244,19 @@ def test_plain_unwraps_str_subclasses():
 
     converted = action.plain([Tagged("10.0.0.1")])
     assert converted == ["10.0.0.1"] and converted[0].__class__ is str
+
+
+def test_report_files_are_0600_unless_the_user_sets_a_mode(tmp_path):
+    """The report maps the whole backoffice: it was written 0644 for everyone to read."""
+    os.umask(0o022)
+    report_dir = tmp_path / "report"
+    process, _dump = run(tmp_path, INVENTORY, {"pm_args": {"report_dir": str(report_dir)}})
+    assert process.returncode == 0, process.stdout
+    assert {name: (report_dir / name).stat().st_mode & 0o777 for name in os.listdir(report_dir)} == {
+        "port_matrix.json": 0o600, "port_matrix.csv": 0o600, "port_matrix.md": 0o600}
+    shared = tmp_path / "shared"
+    process, _dump = run(tmp_path, INVENTORY, {"pm_args": {"report_dir": str(shared), "report_mode": "0640"}})
+    assert process.returncode == 0, process.stdout
+    assert {(shared / name).stat().st_mode & 0o777 for name in os.listdir(shared)} == {0o640}
+    process, _dump = run(tmp_path, INVENTORY, {"ses_audit_mode": "rw-r--r--"})
+    assert process.returncode != 0 and "ses_audit_mode is 'rw-r--r--'" in process.stdout
