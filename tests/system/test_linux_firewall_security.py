@@ -12,6 +12,7 @@ state disk. Each was seen to fail on the role before the fix.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -75,6 +76,32 @@ def test_hostile_host_names_never_reach_a_shell(lab):
     assert not sentinel.exists()
     tables = lab.on_host("nft", "list", "tables").stdout
     assert all("table inet ses_h%d" % index in tables for index in range(len(hosts)))
+
+
+def test_migrate_over_an_inventory_of_hostile_host_names(lab):
+    """The whole migrate playbook, --check then for real: the names reach no shell on any host."""
+    lab.on_host("nft", "flush", "ruleset")
+    sentinel = lab.base / "pwned-by-migrate"
+    names = hostile_names(sentinel)
+    hosts = {}
+    for index, name in enumerate(names):
+        hosts[name] = lab.host_vars("migrate%d" % index, linux_firewall_nftables_table="ses_m%d" % index,
+                                    ses_address="%s.%d" % (SUBNET, 11 + index), ses_version="2.6.3")
+    inventory = {"all": {"vars": {"ses_target_version": "2.7.1", "ses_public_api_clients": [],
+                                  "ses_update_server": [], "ses_agent_networks": [SUBNET + ".128/25"]},
+                         "children": {"ses_backends": {"hosts": {names[0]: hosts[names[0]]}},
+                                      "ses_agent_handlers": {"hosts": {names[0]: {}, names[1]: hosts[names[1]]}},
+                                      "ses_consoles": {"hosts": {name: hosts[name] for name in names[2:]}}}}}
+    (lab.base / "hostile-fleet.json").write_text(json.dumps(inventory))
+    for args in (["--check"], []):
+        result = sh("ansible-playbook", "ses_evolution.firewall.migrate", "-i", str(lab.base / "hostile-fleet.json"),
+                    "-e", "ses_serial=100%", *args, check=False,
+                    env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "hosts: %d" % len(names) in result.stdout
+        assert not sentinel.exists()
+    tables = lab.on_host("nft", "list", "tables").stdout
+    assert all("table inet ses_m%d" % index in tables for index in range(len(names))), tables
 
 
 def test_hostile_nft_names_are_refused_before_the_host_is_touched(host):
