@@ -11,6 +11,7 @@ themselves (``--test``) inside a throwaway network namespace.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -182,3 +183,39 @@ def test_plan_warns_about_the_nftables_backends_table():
     assert iptables_plan(probe(), v4, v6)["warnings"] == []
     warnings = iptables_plan(probe() + "\n%s\nses_evolution\n" % PROBE_MARKER, v4, v6)["warnings"]
     assert len(warnings) == 1 and "nft delete table inet ses_evolution" in warnings[0]
+
+
+LEGACY_DROP = "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"
+LEGACY_REJECT = ("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                 "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset\nCOMMIT\n")
+NFT_DROP = json.dumps({"nftables": [
+    {"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", "hook": "input",
+               "prio": 0, "policy": "drop"}},
+    {"chain": {"family": "ip", "table": "filter", "name": "INPUT", "handle": 1, "type": "filter", "hook": "input",
+               "prio": 0, "policy": "drop"}}]})
+
+
+def foreign_probe(flavour="nf_tables", nft_ruleset="", legacy_v4="", legacy_v6=""):
+    """The probe with the sections after the nftables table name: flavour, nft ruleset, legacy saves."""
+    return ("\n%s\n" % PROBE_MARKER).join([probe(), "", flavour, nft_ruleset, legacy_v4, legacy_v6])
+
+
+def test_plan_reports_legacy_tables_that_drop_next_to_iptables_nft():
+    v4, v6 = render_iptables(rules_of("sql1")), render_iptables(rules_of("sql1"), "ipv6")
+    warnings = iptables_plan(foreign_probe(legacy_v4=LEGACY_DROP), v4, v6)["warnings"]
+    assert len(warnings) == 1 and "iptables-legacy filter chain INPUT has policy DROP" in warnings[0]
+    # OUTPUT matters only with outbound filtering.
+    assert iptables_plan(foreign_probe(legacy_v6=LEGACY_REJECT), v4, v6)["warnings"] == []
+    warnings = iptables_plan(foreign_probe(legacy_v6=LEGACY_REJECT), v4, v6, filter_outbound=True)["warnings"]
+    assert len(warnings) == 1 and "ip6tables-legacy filter chain OUTPUT has DROP/REJECT rules" in warnings[0]
+    # With the legacy flavour, the legacy tables are ours: nothing to report there.
+    assert iptables_plan(foreign_probe("legacy", legacy_v4=LEGACY_DROP), v4, v6)["warnings"] == []
+
+
+def test_plan_reports_other_nftables_base_chains_that_drop():
+    v4, v6 = render_iptables(rules_of("sql1")), render_iptables(rules_of("sql1"), "ipv6")
+    warnings = iptables_plan(foreign_probe(nft_ruleset=NFT_DROP), v4, v6)["warnings"]
+    # inet filter input drops besides us; ip filter INPUT is iptables-nft's own table, where our jump is first.
+    assert len(warnings) == 1 and "'inet filter input'" in warnings[0] and "policy drop" in warnings[0]
+    # The legacy flavour shares no table with nftables: both chains are foreign.
+    assert len(iptables_plan(foreign_probe("legacy", nft_ruleset=NFT_DROP), v4, v6)["warnings"]) == 2

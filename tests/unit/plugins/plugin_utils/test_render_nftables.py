@@ -228,3 +228,17 @@ def test_plan_warns_about_chains_the_iptables_backend_left():
     setup = "printf '*filter\\n:SES_IN - [0:0]\\n-A INPUT -j SES_IN\\n-A SES_IN -j DROP\\nCOMMIT\\n' | iptables-restore"
     plan = nftables_plan(probe(nft_json_after(desired, setup)), desired)
     assert any("iptables backend's chains are still loaded (ip filter SES_IN)" in w for w in plan["warnings"])
+
+
+def test_plan_reports_legacy_iptables_tables_that_drop():
+    """Legacy iptables filters besides nftables: its INPUT drop policy defeats our accepts."""
+    desired = render_nftables(rules_of("bo1"))
+    legacy = "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT"
+    plain = nftables_plan(probe(""), desired)
+    assert plain["warnings"] == []
+    warnings = nftables_plan(probe("") + "\n%s\n%s\n%s\n" % (PROBE_MARKER, legacy, PROBE_MARKER), desired)["warnings"]
+    assert len(warnings) == 1 and "iptables-legacy filter chain INPUT has policy DROP" in warnings[0]
+    ipv6_only = probe("") + "\n%s\n\n%s\n%s" % (PROBE_MARKER, PROBE_MARKER, legacy.replace("INPUT DROP", "INPUT ACCEPT")
+                                                 + "\n-A INPUT -j DROP")
+    warnings = nftables_plan(ipv6_only, desired)["warnings"]
+    assert len(warnings) == 1 and "ip6tables-legacy filter chain INPUT has DROP/REJECT rules" in warnings[0]
