@@ -15,125 +15,50 @@ so a connection attempt tells which rule set is live.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
 
+from role_lab import RoleLab, netns_available, sh
+
 __metaclass__ = type
 
-HOST_NS, CLIENT_NS = "lf-fh", "lf-fc"
-HOST_IP, CLIENT_IP = "10.213.0.1", "10.213.0.2"
+SUBNET = "10.213.0"
+CLIENT_IP = SUBNET + ".2"
 CLOSED_PORT = 9  # nothing listens there on the controller's loopback: the confirmation cannot succeed
 ROLLBACK_SECONDS = 8
 
-
-def _netns_available():
-    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("nft"):
-        return False
-    return subprocess.run(["ip", "netns", "list"], capture_output=True, check=False).returncode == 0
-
-
-pytestmark = pytest.mark.skipif(not _netns_available() or not shutil.which("ansible-playbook"),
+pytestmark = pytest.mark.skipif(not netns_available() or not shutil.which("ansible-playbook"),
                                 reason="needs root, iproute2 ('ip netns'), nftables, iptables and ansible-playbook")
 
 RULES_A = [{"name": "in_console_to_backend_tcp8443_new", "direction": "in", "protocol": "tcp", "port": 8443,
             "peers": [CLIENT_IP + "/32"], "purpose": "test", "lifecycle": "new"}]
 RULES_B = [{"name": "in_test_tcp9000_new", "direction": "in", "protocol": "tcp", "port": 9000,
             "peers": [CLIENT_IP + "/32"], "purpose": "test", "lifecycle": "new"}]
-
-PLAYBOOK = """
-- name: Apply the rules under test
-  hosts: fh
-  gather_facts: false
-  tasks:
-    - name: Run the role
-      ansible.builtin.include_role:
-        name: ses_evolution.firewall.linux_firewall
-"""
-
-LISTENER = textwrap.dedent("""
-    import socket, selectors
-    sel = selectors.DefaultSelector()
-    for port in (8443, 9000):
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", port)); s.listen(16); sel.register(s, selectors.EVENT_READ)
-    while True:
-        for key, _ in sel.select():
-            conn, _ = key.fileobj.accept(); conn.close()
-""")
-
-
-def sh(*args, check=True, **kwargs):
-    return subprocess.run(list(args), check=check, text=True, capture_output=True, **kwargs)
-
-
-def teardown_namespaces():
-    for namespace in (HOST_NS, CLIENT_NS):
-        pids = sh("ip", "netns", "pids", namespace, check=False).stdout.split()
-        for pid in pids:
-            sh("kill", "-9", pid, check=False)
-        sh("ip", "netns", "del", namespace, check=False)
+LAB = {}
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    base = tmp_path_factory.mktemp("lf_faults")
-    teardown_namespaces()
-    sh("ip", "netns", "add", HOST_NS)
-    sh("ip", "netns", "add", CLIENT_NS)
-    sh("ip", "link", "add", "lf-fh0", "netns", HOST_NS, "type", "veth", "peer", "name", "lf-fc0", "netns", CLIENT_NS)
-    for namespace, device, address in ((HOST_NS, "lf-fh0", HOST_IP), (CLIENT_NS, "lf-fc0", CLIENT_IP)):
-        sh("ip", "-n", namespace, "addr", "add", address + "/24", "dev", device)
-        sh("ip", "-n", namespace, "link", "set", device, "up")
-        sh("ip", "-n", namespace, "link", "set", "lo", "up")
-    listener = subprocess.Popen(["ip", "netns", "exec", HOST_NS, sys.executable, "-c", LISTENER],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wrapper = base / "python"
-    wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (HOST_NS, sys.executable))
-    wrapper.chmod(0o755)
-    host = {"ansible_connection": "local", "ansible_python_interpreter": str(wrapper)}
-    for variable, path in (("linux_firewall_state_dir", "state"), ("linux_firewall_nftables_file", "etc/ses.nft"),
-                           ("linux_firewall_nftables_conf", "etc/nftables.conf"),
-                           ("linux_firewall_iptables_rules_v4", "etc/rules.v4"),
-                           ("linux_firewall_iptables_rules_v6", "etc/rules.v6")):
-        host[variable] = str(base / path)
-    host.update(linux_firewall_enable_service=False)
-    (base / "inventory.json").write_text(json.dumps({"all": {"hosts": {"fh": host}}}))
-    (base / "play.yml").write_text(PLAYBOOK)
-    for _attempt in range(50):
-        if connects(8443):
-            break
-        time.sleep(0.1)
-    yield base
-    listener.kill()
-    teardown_namespaces()
+    LAB["lab"] = RoleLab(tmp_path_factory.mktemp("lf_faults"), "lf-f", SUBNET).up()
+    yield LAB["lab"].base / "fh"
+    LAB["lab"].down()
 
 
-def play(lab, **variables):
+def play(_base, **variables):
     """ansible-playbook of the role on the host with ``variables``; (returncode, output)."""
-    (lab / "vars.json").write_text(json.dumps(variables))
-    result = sh("ansible-playbook", "-i", str(lab / "inventory.json"), str(lab / "play.yml"),
-                "-e", "@" + str(lab / "vars.json"), check=False,
-                env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"))
-    return result.returncode, result.stdout + result.stderr
+    lab = LAB["lab"]
+    return lab.play({"fh": lab.host_vars("fh")}, variables)
 
 
 def connects(port):
-    code = ("import socket,sys\ns=socket.socket(); s.settimeout(1)\n"
-            "sys.exit(0 if s.connect_ex((%r, %d)) == 0 else 1)" % (HOST_IP, port))
-    return subprocess.run(["ip", "netns", "exec", CLIENT_NS, sys.executable, "-c", code],
-                          check=False).returncode == 0
+    return LAB["lab"].connects(port)
 
 
 def live_table():
-    return sh("ip", "netns", "exec", HOST_NS, "nft", "list", "table", "inet", "ses_evolution", check=False).stdout
+    return LAB["lab"].on_host("nft", "list", "table", "inet", "ses_evolution").stdout
 
 
 APPLIED_A = {}
@@ -141,12 +66,12 @@ APPLIED_A = {}
 
 @pytest.fixture
 def rules_a(lab):
-    """The host runs rule set A (8443 open, 9000 closed) before each test.
+    """The host runs rule set A (8443 open, 9000 closed) before each test; gives the host's folder.
 
     The role runs only when the live table is not the one it left with rule set A
     (a test changed it), which keeps the file's runtime down.
     """
-    sh("ip", "netns", "exec", HOST_NS, "nft", "delete", "table", "inet", "lf_admin", check=False)
+    LAB["lab"].on_host("nft", "delete", "table", "inet", "lf_admin")
     if not APPLIED_A or live_table() != APPLIED_A["table"]:
         code, output = play(lab, linux_firewall_rules=RULES_A)
         assert code == 0, output
@@ -167,11 +92,11 @@ def test_invalid_rule_leaves_the_old_rules_active(rules_a):
 def test_invalid_rule_leaves_the_old_iptables_rules_active(rules_a):
     code, output = play(rules_a, linux_firewall_backend="iptables", linux_firewall_rules=RULES_A)
     assert code == 0, output
-    sh("ip", "netns", "exec", HOST_NS, "nft", "delete", "table", "inet", "ses_evolution")
+    LAB["lab"].on_host("nft", "delete", "table", "inet", "ses_evolution")
     assert connects(8443) and not connects(9000)  # now through SES_IN alone
     # What a reboot loads (netfilter-persistent's rules.v4) gives the same chains as the live ones.
     ours = re.compile(r"^(:SES_|-A SES_|-A INPUT .*-j SES_IN$)")
-    live = [line for line in sh("ip", "netns", "exec", HOST_NS, "iptables-save", "-t", "filter").stdout.splitlines()
+    live = [line for line in LAB["lab"].on_host("iptables-save", "-t", "filter").stdout.splitlines()
             if ours.match(line)]
     rebooted = sh("unshare", "--net", "sh", "-c", "iptables-restore < %s && iptables-save -t filter"
                   % (rules_a / "etc" / "rules.v4")).stdout.splitlines()
@@ -180,8 +105,8 @@ def test_invalid_rule_leaves_the_old_iptables_rules_active(rules_a):
                         linux_firewall_extra_input=["-p tcp --dport 99999 -j ACCEPT"])
     assert code != 0 and "iptables-restore --test rejected" in output
     assert connects(8443) and not connects(9000)
-    sh("ip", "netns", "exec", HOST_NS, "iptables", "-F", "INPUT")
-    sh("ip", "netns", "exec", HOST_NS, "iptables", "-F", "SES_IN")
+    LAB["lab"].on_host("iptables", "-F", "INPUT")
+    LAB["lab"].on_host("iptables", "-F", "SES_IN")
 
 
 def test_rule_set_without_management_is_refused_on_a_remote_connection(rules_a):
@@ -225,7 +150,7 @@ def test_failed_confirmation_rolls_back_by_itself(rules_a):
 
 def test_another_table_with_a_drop_policy_is_reported(rules_a):
     admin = "table inet lf_admin {\n chain input {\n  type filter hook input priority 10; policy drop;\n }\n}\n"
-    sh("ip", "netns", "exec", HOST_NS, "nft", "-f", "-", input=admin)
+    LAB["lab"].on_host("nft", "-f", "-", input=admin)
     # Our accept is defeated by the other base chain: the packet is dropped there.
     assert not connects(8443)
     code, output = play(rules_a, linux_firewall_rules=RULES_A)
@@ -239,8 +164,8 @@ def test_another_table_with_a_drop_policy_is_reported(rules_a):
                         linux_firewall_nftables_jump_from="inet lf_admin input")
     assert code == 0, output
     assert connects(8443) and not connects(9000)
-    assert "table inet ses_evolution" not in sh("ip", "netns", "exec", HOST_NS, "nft", "list", "tables").stdout
-    sh("ip", "netns", "exec", HOST_NS, "nft", "delete", "table", "inet", "lf_admin")
+    assert "table inet ses_evolution" not in LAB["lab"].on_host("nft", "list", "tables").stdout
+    LAB["lab"].on_host("nft", "delete", "table", "inet", "lf_admin")
 
 
 def test_persisted_nftables_configuration_reloads_the_live_table(rules_a):
