@@ -54,7 +54,16 @@ class ActionModule(ActionBase):
             if not cleanup_gate.is_managed({"ses_firewall_managed": plain(self._templar.template(value))}):
                 unmanaged.add(name)
 
-        detections = cleanup_gate.detections_from_probes(_probe_items(plain(args["probes"])))
+        items = _probe_items(plain(args["probes"]))
+        # Probes that ran on the hosts themselves (in parallel), recorded with this run's token.
+        variable, token = args.get("host_probe_variable"), args.get("host_probe_token")
+        if variable and token:
+            for name in cleanup_gate.backoffice_hosts(matrix):
+                variables = hostvars[name] if name in hostvars else {}
+                recorded = plain(variables[variable]) if variable in variables else None
+                items.extend(dict(result, item=name, ansible_loop_var="item")
+                             for result in cleanup_gate.host_probe_results(recorded, token))
+        detections = cleanup_gate.detections_from_probes(items)
         backoffice = cleanup_gate.backoffice_verdict(matrix, detections, plain(args.get("target_version")),
                                                      unmanaged, args["accept_command_line_version"])
         agent_export = plain(args.get("agent_export"))

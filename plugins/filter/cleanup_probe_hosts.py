@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
-    backoffice_hosts, is_managed, platform_of)
+    backoffice_hosts, host_probe_results, is_managed, platform_of)
 
 __metaclass__ = type
 
@@ -38,6 +38,16 @@ options:
     type: str
     choices: [linux, windows]
     required: true
+  probed:
+    description:
+      - The name of a variable that a play over the backoffice hosts (each probing itself, in parallel within
+        the forks) set on each host it probed, a mapping of C(token) and C(results).
+      - Hosts where it is set with O(token) are left out, so that only the hosts that play did not reach
+        (outside C(--limit), groups renamed in the inventory) remain to probe by delegation.
+    type: str
+  token:
+    description: This run's token, which O(probed) must carry (so that no inventory value can pass for a probe).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -58,8 +68,9 @@ _value:
 _READ = ("ses_platform", "ansible_connection", "ses_firewall_managed")
 
 
-def cleanup_probe_hosts(matrix, hostvars, platform):
-    """Managed backoffice hosts of ``matrix`` whose platform is ``platform``."""
+
+def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
+    """Managed backoffice hosts of ``matrix`` whose platform is ``platform`` (without those ``probed``)."""
     if platform not in ("linux", "windows"):
         raise AnsibleFilterError("cleanup_probe_hosts: platform must be linux or windows, got %r" % (platform,))
     if not hasattr(matrix, "get") or "hosts" not in matrix:
@@ -68,7 +79,8 @@ def cleanup_probe_hosts(matrix, hostvars, platform):
     for name in backoffice_hosts(matrix):
         source = hostvars[name] if name in hostvars else {}
         variables = {key: source.get(key) for key in _READ if source.get(key) is not None}
-        if is_managed(variables) and platform_of(variables) == platform:
+        done = bool(probed and token) and bool(host_probe_results(source.get(probed), token))
+        if is_managed(variables) and platform_of(variables) == platform and not done:
             names.append(name)
     return names
 

@@ -45,6 +45,17 @@ options:
     type: list
     elements: dict
     default: []
+  host_probe_variable:
+    description:
+      - The variable that a play over the backoffice hosts (each probing itself, in parallel within the forks)
+        set on each host, a mapping of C(token) and C(results) (the registered results of its probes).
+      - Each result counts like a loop item of O(probes) for that host. A host probed neither way blocks.
+    type: str
+  host_probe_token:
+    description:
+      - This run's token; a O(host_probe_variable) value without it is ignored, so no inventory value can pass
+        for a probe.
+    type: str
   target_version:
     description: The release every backoffice host must run. Defaults to the matrix's target version.
     type: str

@@ -103,6 +103,20 @@ ACKNOWLEDGE_VARIABLE = "ses_cleanup_accept_command_line_version"
 COMMAND_LINE = "command line"
 
 
+def host_probe_results(value, token):
+    """The probe results a host recorded about itself in this run, as loop items, or [].
+
+    ``value`` is ``{"token": ..., "results": [registered results]}``; without this run's
+    ``token`` it is not a probe of this run (an inventory cannot forge one), and counts for nothing.
+    """
+    if not token or not hasattr(value, "get") or value.get("token") != token:
+        return []
+    results = value.get("results")
+    if not isinstance(results, (list, tuple)):
+        return []
+    return [result for result in results if hasattr(result, "get") and not result.get("skipped")]
+
+
 def _component_versions(name, host, detection, inventory_source="inventory"):
     """{component: (version text or None, source)} for the host's backoffice components."""
     detected = (detection or {}).get("versions") or {}

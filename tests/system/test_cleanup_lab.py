@@ -89,6 +89,13 @@ def refusals(lab, tmp_path_factory):
     bad_version = patched_inventory(UPGRADED, work / "badversion.yml", versions={"ah2": "2.7.x"})
     agents_new = patched_inventory(UPGRADED, work / "agentsnew.yml", versions={"agent-old": "2.7.1"})
     old_export = agent_export(work / "old.csv", [("PC-0001", "2.7.1.1204"), ("PC-0002", "2.6.3.877")])
+    # Ordinary mistakes that once got through (issue 9): each must be refused before any host is touched.
+    target_on_bo1 = patched_inventory(MIGRATING, work / "target_bo1.yml", host_vars={"bo1": {"ses_target_version": "2.6.3"}})
+    console_typo = work / "console_typo.yml"
+    console_typo.write_text(console_on_2_6.read_text().replace("ses_consoles:", "ses_console:"))
+    agent_network = patched_inventory(UPGRADED, work / "agentnet.yml", versions={"agent-old": "2.7.1"},
+                                      host_vars={"ah2": {"ses_agent_networks": ["10.77.1.0/24"]}})
+    one_line = agent_export(work / "one_line.csv", [("PC-0001", "2.7.1")])
     runs = {
         "console_on_2_6": ([console_on_2_6, overlay], confirm),
         "unreachable": ([UPGRADED, overlay, unreachable_overlay(work / "unreachable.yml", "ah2")], confirm),
@@ -98,6 +105,16 @@ def refusals(lab, tmp_path_factory):
         "old_agent_in_export": ([agents_new, overlay], confirm + (
             "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % old_export)),
     }
+    runs.update({
+        "target_downgrade": ([MIGRATING, overlay], confirm + ("-e", "ses_target_version=2.6.3")),
+        "target_on_first_host": ([target_on_bo1, overlay], confirm),
+        "groups_missing": ([console_on_2_6, overlay], confirm + ("-e", json.dumps({"ses_groups": {"console": "ses_console"}}))),
+        "group_typo": ([console_typo, overlay], confirm),
+        "command_line_version": ([MIGRATING, overlay], confirm + ("-e", "ses_version=2.7.1")),
+        "one_line_export": ([agent_network, overlay], confirm + (
+            "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % one_line)),
+        "cleanup_phase_migrate": ([UPGRADED, overlay], confirm + ("-e", "ses_phase=migrate")),
+    })
     for key, (content, _message) in BAD_EXPORTS.items():
         path = work / ("%s.csv" % key)
         if content is not None:
@@ -105,8 +122,9 @@ def refusals(lab, tmp_path_factory):
         runs["export_" + key] = ([UPGRADED, overlay], confirm + (
             "-e", "ses_cleanup_agents=true", "-e", "ses_agent_export_csv=%s" % path))
     before = rulesets()
-    results = playbooks_at_once({key: ("cleanup", inventories, COMMON + audit + extra, None)
-                                 for key, (inventories, extra) in runs.items()})
+    playbooks = {key: ("cleanup", inventories, COMMON + audit + extra, None) for key, (inventories, extra) in runs.items()}
+    playbooks["migrate_phase_cleanup"] = ("migrate", [MIGRATING, overlay], COMMON + ("-e", "ses_phase=cleanup"), None)
+    results = playbooks_at_once(playbooks)
     return before, rulesets(), results, work
 
 
@@ -151,6 +169,25 @@ def test_agents_gate_refuses_with_one_old_agent_in_the_export(refusals):
     run = refusals[2]["old_agent_in_export"]
     assert "PC-0002  2.6.3.877  (%s line 3; runs 2.6.3.877, older than 2.7.1)" % (refusals[3] / "old.csv") in run.out
     assert "The agents' gate refused" in run.out
+
+
+MISTAKES = {
+    "target_downgrade": "ses_target_version is '2.6.3', not newer than the 2.6 baseline",
+    "target_on_first_host": "ses_target_version is a fleet-wide setting, but host 'bo1' sets it to '2.6.3'",
+    "groups_missing": "ses_groups.console names the group 'ses_console', which is not in the inventory",
+    "group_typo": "inventory group 'ses_console' looks like the SES group 'ses_consoles'",
+    "command_line_version": "-e ses_cleanup_accept_command_line_version=yes to rely on it",
+    "one_line_export": "has no IP address column",
+    "cleanup_phase_migrate": "-e ses_phase=migrate contradicts this playbook's phase, cleanup",
+    "migrate_phase_cleanup": "-e ses_phase=cleanup contradicts this playbook's phase, migrate",
+}
+
+
+@pytest.mark.parametrize("key", sorted(MISTAKES))
+def test_ordinary_mistakes_are_refused_with_the_fix(refusals, key):
+    """Issue 9: each got through before; the ruleset check above covers them too."""
+    run = refusals[2][key]
+    assert run.rc != 0 and MISTAKES[key] in " ".join(run.out.split()), (key, run)
 
 
 @pytest.mark.parametrize("key", sorted(BAD_EXPORTS))

@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agent_export import parse_agent_export
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
     agents_table, agents_verdict, backoffice_hosts, backoffice_verdict, cleanup_plan, detections_from_probes,
-    is_managed, plan_lines, platform_of)
+    host_probe_results, is_managed, plan_lines, platform_of)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 
 __metaclass__ = type
@@ -342,3 +342,13 @@ def test_versions_from_the_command_line_need_their_own_acknowledgement():
     accepted = backoffice_verdict(matrix, detections, accept_command_line_version=True)
     assert accepted["ready"] is True and accepted["version_source"] == "command line"
     assert accepted["command_line_version_accepted"] is True
+
+
+def test_a_host_probe_counts_only_with_this_runs_token():
+    """A probe the host ran on itself (the parallel probe play) stands for it; an inventory value cannot."""
+    recorded = {"token": "t0k3n", "results": [{"ping": "pong"}, {"skipped": True}]}
+    assert host_probe_results(recorded, "t0k3n") == [{"ping": "pong"}]
+    assert host_probe_results(recorded, "other") == []
+    assert host_probe_results(dict(recorded, token=None), None) == []
+    assert host_probe_results({"results": [{"ping": "pong"}]}, "t0k3n") == []
+    assert host_probe_results("pong", "t0k3n") == []
