@@ -68,7 +68,6 @@ _value:
 _READ = ("ses_platform", "ansible_connection", "ses_firewall_managed")
 
 
-
 def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
     """Managed backoffice hosts of ``matrix`` whose platform is ``platform`` (without those ``probed``)."""
     if platform not in ("linux", "windows"):

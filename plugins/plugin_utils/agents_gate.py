@@ -82,8 +82,8 @@ def export_completeness(matrix, export, agent_hosts, minimum_agents=None):
         for entry in inside:
             entry["rows"] += 1
         if not inside:
-            outside.append("%s (line %d, %s)" % (agent["name"], agent["line"],
-                                                  ", ".join(agent.get("addresses") or ()) or "no address"))
+            where = ", ".join(agent.get("addresses") or ()) or "no address"
+            outside.append("%s (line %d, %s)" % (agent["name"], agent["line"], where))
     empty = [entry["network"] for entry in counts if entry["rows"] == 0]
     if empty:
         reasons.append("no row of the export falls inside %s (ses_agent_networks): the export does not cover those "
