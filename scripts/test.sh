@@ -174,6 +174,16 @@ stage_doc() {
         # shellcheck disable=SC2086  # names are FQCNs, one per line
         if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" $names >/dev/null; then
             printf 'ok    ansible-doc -t '"$type"' %s\n' $names
+            # Each page must be the plugin's own: a file holding several plugins shows one page for all.
+            # shellcheck disable=SC2086
+            ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t "$type" --json $names | "$SES_PYTHON" -c '
+import json, sys
+wrong = [name for name, page in json.load(sys.stdin).items()
+         if ((page.get("doc") or {}).get("name") or (page.get("doc") or {}).get("module"))
+         not in (name, name.split(".")[-1])]
+for name in wrong:
+    print("FAIL  ansible-doc -t %s %s shows another plugin'"'"'s page" % (sys.argv[1], name))
+sys.exit(1 if wrong else 0)' "$type" || failures=$((failures + 1))
             continue
         fi
         while IFS= read -r name; do
@@ -188,7 +198,11 @@ stage_doc() {
     for dir in "$root"/roles/*/; do
         [ -d "$dir" ] || continue
         name="ses_evolution.firewall.$(basename "$dir")"
-        if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t role "$name" >/dev/null; then
+        if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t role "$name" >/dev/null &&
+            ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -t role --json "$name" | "$SES_PYTHON" -c '
+import json, sys
+pages = json.load(sys.stdin)
+sys.exit(0 if list(pages) == [sys.argv[1]] and "main" in pages[sys.argv[1]].get("entry_points", {}) else 1)' "$name"; then
             echo "ok    ansible-doc -t role $name"
         else
             echo "FAIL  ansible-doc -t role $name"

@@ -1,14 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters iptables_restore and iptables_plan: matrix rules as our own iptables chains, and how to load them."""
+"""Filter iptables_restore: matrix rules as our own iptables chains (logic in plugin_utils/render_iptables.py)."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_iptables import iptables_plan as _plan
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import FilterDoc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_iptables import render_iptables
 
 __metaclass__ = type
@@ -103,26 +100,16 @@ _value:
 """
 
 
-def iptables_restore(rules, **options):
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def iptables_restore(*args, **kwargs):
     """Our chains for one family, in iptables-save format."""
-    try:
-        return render_iptables(rules, **options)
-    except SesInputError as exc:
-        raise AnsibleFilterError("iptables_restore: %s" % exc)
-    except (TypeError, ValueError) as exc:
-        raise AnsibleFilterError("iptables_restore: %s" % exc)
-
-
-def iptables_plan(probe_output, desired_v4, desired_v6, filter_outbound=False):
-    """What loading our chains changes on a host, from the role's probe output."""
-    try:
-        return _plan(probe_output, desired_v4, desired_v6, filter_outbound=filter_outbound)
-    except SesInputError as exc:
-        raise AnsibleFilterError("iptables_plan: %s" % exc)
+    return _DOC.run(render_iptables, args, kwargs)
 
 
 class FilterModule:
-    """The iptables_restore and iptables_plan filters."""
+    """The iptables_restore filter."""
 
     def filters(self):
-        return {"iptables_restore": iptables_restore, "iptables_plan": iptables_plan}
+        return {"iptables_restore": iptables_restore}

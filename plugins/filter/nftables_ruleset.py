@@ -1,14 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters nftables_ruleset and nftables_plan: matrix rules as an nftables script, and how to apply it."""
+"""Filter nftables_ruleset: matrix rules as an nftables script (logic in plugin_utils/render_nftables.py)."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_nftables import nftables_plan as _plan
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import FilterDoc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_nftables import render_nftables
 
 __metaclass__ = type
@@ -109,28 +106,16 @@ _value:
 """
 
 
-def nftables_ruleset(rules, **options):
-    """The nft script for ``rules``."""
-    try:
-        return render_nftables(rules, **options)
-    except SesInputError as exc:
-        raise AnsibleFilterError("nftables_ruleset: %s" % exc)
-    except TypeError as exc:
-        raise AnsibleFilterError("nftables_ruleset: unknown option (%s)" % exc)
+_DOC = FilterDoc(DOCUMENTATION)
 
 
-def nftables_plan(probe_output, desired, **options):
-    """What applying ``desired`` changes on a host, from the role's probe output."""
-    try:
-        return _plan(probe_output, desired, **options)
-    except SesInputError as exc:
-        raise AnsibleFilterError("nftables_plan: %s" % exc)
-    except TypeError as exc:
-        raise AnsibleFilterError("nftables_plan: unknown option (%s)" % exc)
+def nftables_ruleset(*args, **kwargs):
+    """The nft script for the rules."""
+    return _DOC.run(render_nftables, args, kwargs)
 
 
 class FilterModule:
-    """The nftables_ruleset and nftables_plan filters."""
+    """The nftables_ruleset filter."""
 
     def filters(self):
-        return {"nftables_ruleset": nftables_ruleset, "nftables_plan": nftables_plan}
+        return {"nftables_ruleset": nftables_ruleset}

@@ -1,9 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the Windows role: render, plan and read the host state (logic in plugin_utils/render_windows.py)."""
+"""Filter win_firewall_rules: a host's matrix rules as win_firewall_rule parameters."""
 
 from __future__ import annotations
+
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import FilterDoc
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import render_windows
+
+__metaclass__ = type
 
 DOCUMENTATION = r"""
 name: win_firewall_rules
@@ -49,60 +54,17 @@ _value:
   elements: dict
 """
 
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import render_windows
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
-
-__metaclass__ = type
+_DOC = FilterDoc(DOCUMENTATION)
 
 
-def _plain(value):
-    """Ansible's tagged containers and strings as plain Python for the pure-Python code."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {_plain(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _run(function, *args, **kwargs):
-    try:
-        return function(*[_plain(arg) for arg in args], **{key: _plain(value) for key, value in kwargs.items()})
-    except SesInputError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError("%s: malformed input (%s: %s)" % (function.__name__, type(exc).__name__, exc)) from exc
-
-
-def win_firewall_rules(rules, profiles=render_windows.PROFILES, filter_outbound=True):
-    return _run(render_windows.render_rules, rules, profiles=profiles, filter_outbound=filter_outbound)
-
-
-def win_firewall_plan(rules, existing, profiles=render_windows.PROFILES, filter_outbound=True,
-                      installer_mode="adopt", installer_rules=render_windows.INSTALLER_RULES):
-    return _run(render_windows.plan, rules, existing, profiles=profiles, filter_outbound=filter_outbound,
-                installer_mode=installer_mode, installer_rules=installer_rules)
-
-
-def win_firewall_host_state(read_result, profiles=render_windows.PROFILES, filter_outbound="auto",
-                            inventory_version=None, target_version="2.7.1"):
-    state = _run(render_windows.host_state, read_result, profiles=profiles, filter_outbound=filter_outbound,
-                 inventory_version=inventory_version)
-    state["migrated"] = render_windows.is_migrated(state["version"], _plain(target_version))
-    return state
+def win_firewall_rules(*args, **kwargs):
+    """win_firewall_rule parameters for the host's matrix rules."""
+    return _DOC.run(render_windows.render_rules, args, kwargs)
 
 
 class FilterModule:
+    """The win_firewall_rules filter."""
+
     def filters(self):
-        return {
-            "win_firewall_rules": win_firewall_rules,
-            "win_firewall_plan": win_firewall_plan,
-            "win_firewall_host_state": win_firewall_host_state,
-        }
+        return {"win_firewall_rules": win_firewall_rules}

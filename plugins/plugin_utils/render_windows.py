@@ -318,8 +318,11 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
     }
 
 
-def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None):
-    """Facts from read_state.ps1: the outbound decision and the SES version, each with its source."""
+def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None, target_version=None):
+    """Facts from read_state.ps1: the outbound decision and the SES version, each with its source.
+
+    With ``target_version``, also whether the host counts as migrated to it (``migrated``).
+    """
     read_result = read_result or {}
     detected = detected_version(read_result.get("products"))
     if filter_outbound in ("auto", None):
@@ -334,8 +337,11 @@ def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory
         version, version_source = str(inventory_version), "inventory"
     else:
         version, version_source = None, "unknown"
-    return {"filter_outbound": outbound, "filter_outbound_source": outbound_source,
-            "detected_version": detected, "version": version, "version_source": version_source}
+    state = {"filter_outbound": outbound, "filter_outbound_source": outbound_source,
+             "detected_version": detected, "version": version, "version_source": version_source}
+    if target_version is not None:
+        state["migrated"] = is_migrated(version, target_version)
+    return state
 
 
 def _as_bool(value):

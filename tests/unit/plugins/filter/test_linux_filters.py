@@ -8,11 +8,15 @@ The rule is the vendor's console-to-co-located-backend flow of 2.7.1: TCP 8443.
 
 from __future__ import annotations
 
+import importlib
+import os
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ses_evolution.firewall.plugins.filter import iptables_restore as iptables_plugin
+from ansible_collections.ses_evolution.firewall.plugins.filter import nftables_plan as nftables_plan_plugin
 from ansible_collections.ses_evolution.firewall.plugins.filter import nftables_ruleset as nftables_plugin
 
 __metaclass__ = type
@@ -22,9 +26,24 @@ RULE = {"name": "in_console_to_backend_tcp8443_new", "direction": "in", "protoco
         "lifecycle": "new", "flow": "console_to_backend", "component": "backend", "peer_component": "console"}
 
 
-def test_filter_names():
-    assert set(nftables_plugin.FilterModule().filters()) == {"nftables_ruleset", "nftables_plan"}
-    assert set(iptables_plugin.FilterModule().filters()) == {"iptables_restore", "iptables_plan"}
+FILTERS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "filter")
+
+
+@pytest.mark.parametrize("name", sorted(name[:-3] for name in os.listdir(FILTERS)
+                                        if name.endswith(".py") and name != "__init__.py"))
+def test_each_filter_file_holds_its_own_filter_only(name):
+    """One filter a file, named as the file: ansible-doc shows a filter the page of the file it is in."""
+    plugin = importlib.import_module("ansible_collections.ses_evolution.firewall.plugins.filter." + name)
+    assert set(plugin.FilterModule().filters()) == {name}
+    assert "name: %s\n" % name in plugin.DOCUMENTATION
+
+
+def test_options_are_converted_and_checked_against_the_documentation():
+    nft = nftables_plugin.FilterModule().filters()["nftables_ruleset"]
+    assert "chain output" not in nft([RULE], filter_outbound="false")
+    assert "chain output" in nft([RULE], filter_outbound="yes")
+    with pytest.raises(AnsibleFilterError, match="filter_outbound"):
+        nft([RULE], filter_outbound="maybe")
 
 
 def test_nftables_ruleset_with_role_options():
@@ -53,6 +72,6 @@ def test_bad_rule_is_a_filter_error_naming_it(plugin, name):
 
 
 def test_plan_filter_errors_name_the_variable():
-    plan = nftables_plugin.FilterModule().filters()["nftables_plan"]
+    plan = nftables_plan_plugin.FilterModule().filters()["nftables_plan"]
     with pytest.raises(AnsibleFilterError, match="linux_firewall_nftables_jump_from"):
         plan('{"nftables": []}', "", mode="integrate", jump_from="inet filter input")

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Ansible-facing helpers of the controller plugins, in one place.
+
+The computing lives in plugins/plugin_utils (pure Python, no Ansible imports);
+these helpers sit between it and Ansible: plain values out of Ansible's tagged
+containers, argument specs read from a plugin's own DOCUMENTATION (one source of
+truth, as ansible.utils does), and the wrapper that validates a filter's
+arguments against its DOCUMENTATION and turns input errors into filter errors.
+Controller side only: no module imports it.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.text.converters import to_text
+
+__metaclass__ = type
+
+# Option keys of DOCUMENTATION that argument specs understand too.
+_SPEC_KEYS = ("type", "elements", "choices", "default", "required", "aliases", "no_log", "options")
+
+
+def plain(value):
+    """Ansible's tagged, unsafe and lazy containers as plain str/int/list/dict for the pure-Python engine."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if value.__class__ is str else str.__str__(value)  # pylint: disable=unnecessary-dunder-call
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item) for item in value]
+    return to_text(value)
+
+
+def _spec(options):
+    spec = {}
+    for name, option in (options or {}).items():
+        entry = {key: value for key, value in option.items() if key in _SPEC_KEYS and key != "options"}
+        if option.get("options") or option.get("suboptions"):
+            entry["options"] = _spec(option.get("options") or option.get("suboptions"))
+        spec[name] = entry
+    return spec
+
+
+def argument_spec_from_doc(documentation):
+    """The argument spec of a plugin's DOCUMENTATION (a YAML text, or a dict already loaded)."""
+    doc = yaml.safe_load(documentation) if isinstance(documentation, str) else documentation
+    return _spec((doc or {}).get("options"))
+
+
+class FilterDoc:
+    """A filter's DOCUMENTATION, used to validate and convert the filter's arguments.
+
+    ``_input`` and the positional options are named as in DOCUMENTATION
+    (``positional: _input, desired``); Ansible's own type conversion applies, so
+    ``"false"`` given for a ``bool`` option is False and ``"maybe"`` is refused.
+    """
+
+    def __init__(self, documentation):
+        doc = yaml.safe_load(documentation) if isinstance(documentation, str) else documentation
+        self.name = doc["name"]
+        self.spec = argument_spec_from_doc(doc)
+        positional = doc.get("positional") or "_input"
+        self.positional = [name.strip() for name in positional.split(",")]
+
+    def arguments(self, args, kwargs):
+        """The filter's arguments by name, validated and converted; raises AnsibleFilterError."""
+        if len(args) > len(self.positional):
+            raise AnsibleFilterError("%s: takes %d positional arguments (%s), got %d"
+                                     % (self.name, len(self.positional), ", ".join(self.positional), len(args)))
+        params = dict(zip(self.positional, args))
+        for key, value in kwargs.items():
+            if key not in self.spec:
+                raise AnsibleFilterError("%s: unknown option %r (options: %s)"
+                                         % (self.name, key, ", ".join(sorted(self.spec))))
+            params[key] = value
+        params = plain(params)
+        result = ArgumentSpecValidator(self.spec).validate(params)
+        if result.error_messages:
+            raise AnsibleFilterError("%s: %s" % (self.name, "; ".join(result.error_messages)))
+        return result.validated_parameters
+
+    def run(self, function, args, kwargs):
+        """``function(**arguments)``; an input error (ValueError, as SesInputError) becomes a filter error."""
+        arguments = self.arguments(args, kwargs)
+        try:
+            return function(*[arguments.pop(name) for name in self.positional], **arguments)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (self.name, exc)) from exc
