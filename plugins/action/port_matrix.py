@@ -92,6 +92,11 @@ class ActionModule(ActionBase):
                 raise SesInputError([problem])
             members, hostvars, host_settings, strays = self._read_inventory(groups, task_vars.get("hostvars"),
                                                                             group_override)
+            # The play host too: a playbook's own tasks read the fleet settings from it (the first host of the limit).
+            play_host = plain(task_vars.get("inventory_hostname") or "localhost")
+            for variable in FLEET_VARIABLES:
+                if variable in task_vars:
+                    host_settings.setdefault(play_host, {})[variable] = plain(self._templar.template(task_vars[variable]))
             problems = fleet_settings.setting_conflicts(fleet, host_settings)
             # Checked here, before any host is touched, though only the report and audit tasks use them.
             for variable in ("ses_audit_mode", "ses_report_mode"):

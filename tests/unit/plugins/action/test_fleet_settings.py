@@ -53,6 +53,15 @@ def test_a_host_level_fleet_setting_is_refused_naming_the_host(tmp_path, variabl
     assert "group_vars/all" in process.stdout
 
 
+def test_a_fleet_setting_on_a_first_host_outside_the_ses_groups_is_refused(tmp_path):
+    """The cleanup playbook reads its switches from the play's first host, SES or not."""
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["all"]["hosts"] = {"aaa-router": {"ses_cleanup_agents": True}}
+    process, dump = run(tmp_path, inventory, {"pm_args": {"phase": "cleanup"}}, playbook=FIRST_HOST_PLAYBOOK)
+    assert process.returncode != 0 and dump is None
+    assert "ses_cleanup_agents is a fleet-wide setting, but host 'aaa-router' sets it" in process.stdout
+
+
 def test_the_same_value_on_every_host_from_group_all_is_accepted(tmp_path):
     inventory = copy.deepcopy(INVENTORY)
     inventory["all"]["vars"]["ses_target_version"] = "2.7.1"
