@@ -11,6 +11,8 @@ their FQCN forms and any plugin this collection does not know are remote.
 
 from __future__ import annotations
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
+
 __metaclass__ = type
 
 LOCAL_CONNECTIONS = frozenset(("local", "ansible.builtin.local"))
@@ -42,3 +44,21 @@ def platform(connection, override=None):
             raise ValueError("ses_platform must be linux or windows, got %r" % (override,))
         return value
     return "windows" if connection_name(connection) in WINDOWS_CONNECTIONS else "linux"
+
+
+def host_profile(name, variables):
+    """How a host is handled: {"platform", "remote", "managed"} from its variables.
+
+    ``variables`` are the host's ``ansible_connection``, ``ses_platform`` and
+    ``ses_firewall_managed`` (missing ones take their defaults). Raises
+    ValueError naming the host and the variable when a value is not one of them.
+    """
+    problems = []
+    managed = to_bool(variables.get("ses_firewall_managed", True), "ses_firewall_managed", problems)
+    if problems:
+        raise ValueError("host '%s': %s" % (name, problems[0]))
+    try:
+        host_platform = platform(variables.get("ansible_connection"), variables.get("ses_platform"))
+    except ValueError as exc:
+        raise ValueError("host '%s': %s" % (name, exc))
+    return {"platform": host_platform, "remote": is_remote(variables.get("ansible_connection")), "managed": managed}

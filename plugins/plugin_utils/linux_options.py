@@ -16,11 +16,11 @@ import re
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
     check_extra_statements,
     check_nft_chain_spec,
     check_nft_table,
-    to_bool,
 )
 
 __metaclass__ = type
