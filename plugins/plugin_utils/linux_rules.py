@@ -25,6 +25,10 @@ DIRECTIONS = ("in", "out")
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,120}\Z")
 _COMMENT = re.compile(r'(?:--comment |comment ")([A-Za-z0-9_.:-]+)')
 MANAGEMENT_NAME = "ses_management"
+# The comment of our jump from a base chain, and the line between the sections of the host's probe
+# (plugins/modules/linux_ruleset.py has its own copies: a test ties them).
+JUMP_COMMENT = "ses_evolution_jump"
+PROBE_MARKER = "--ses-evolution-probe--"
 # Rules every render carries (not matrix rules): left out of the added/removed counts.
 FIXED_NAMES = frozenset(("ses_established", "ses_loopback", "ses_icmpv6_nd", "ses_icmp_echo", "ses_icmpv6_echo",
                          "ses_final_drop"))
@@ -46,28 +50,6 @@ _IPTABLES_COMMANDS = frozenset(("-A", "-I", "-D", "-R", "-F", "-Z", "-N", "-X", 
                                 "--new-chain", "--delete-chain", "--policy", "--rename-chain", "--list",
                                 "--list-rules", "--check", "--table"))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
-
-
-_TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
-_FALSE = frozenset(("false", "no", "off", "0", "n", "f"))
-
-
-def to_bool(value, variable, problems, nullable=False):
-    """``value`` as a boolean, the way a user types it with -e; records a problem otherwise."""
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    problems.append("%s must be a boolean (true/false, yes/no, on/off, 1/0), got %r"
-                    % (variable, value))
-    return None
 
 
 def check_nft_table(value, variable, problems):
@@ -306,6 +288,17 @@ def admits(peers, connection_client):
         address = address.ipv4_mapped
     networks = peers.v4 if address.version == 4 else peers.v6
     return any(address in ipaddress.ip_network(network) for network in networks)
+
+
+def management_rule(sources, port, connection_client=None):
+    """The management rule (TCP ``port`` from the management sources) as a Rule, or None when there are none."""
+    peers = management_peers(sources, connection_client)
+    if peers is None:
+        return None
+    rule = check_rules([{"name": MANAGEMENT_NAME, "direction": "in", "protocol": "tcp", "port": port,
+                         "peers": ["any"]}], "linux_firewall_management_port")[0]
+    rule.peers = peers
+    return rule
 
 
 def rule_lines(text):

@@ -16,23 +16,22 @@ import json
 import re
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
-    MANAGEMENT_NAME,
+    JUMP_COMMENT,
+    PROBE_MARKER,
     check_extra_statements,
     check_rules,
     legacy_iptables_warnings,
-    management_peers,
+    management_rule,
     nft_dropping_base_chains,
     split_sections,
     stored_state,
-    to_bool,
 )
 
 __metaclass__ = type
 
 CHAINS = {"in": ("INPUT", "SES_IN"), "out": ("OUTPUT", "SES_OUT")}
-JUMP_COMMENT = "ses_evolution_jump"
-PROBE_MARKER = "--ses-evolution-probe--"
 FAMILY_HEADER = "# family: "
 _OUR_LINE = re.compile(r"^(:SES_(IN|OUT) |-A SES_(IN|OUT) |-A (INPUT|OUTPUT) .*-j SES_(IN|OUT)$)")
 _JUMP_LINE = re.compile(r"^-A (INPUT|OUTPUT) (.* )?-j SES_(IN|OUT)$")
@@ -89,13 +88,7 @@ def render_iptables(rules, family="ipv4", filter_outbound=False, management_sour
     if problems:
         raise SesInputError(problems)
     checked = check_rules(rules)
-    peers = management_peers(management_sources, connection_client)
-    management = None
-    if peers is not None:
-        management = check_rules([{"name": MANAGEMENT_NAME, "direction": "in", "protocol": "tcp",
-                                   "port": management_port, "peers": ["any"]}],
-                                 "linux_firewall_management_port")[0]
-        management.peers = peers
+    management = management_rule(management_sources, management_port, connection_client)
     directions = ["in"] + (["out"] if filter_outbound else [])
     head, jumps, body = ["*filter"], [], []
     for direction in directions:

@@ -18,27 +18,26 @@ from __future__ import annotations
 import json
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
-    MANAGEMENT_NAME,
+    JUMP_COMMENT,
+    PROBE_MARKER,
     NFT_FAMILIES,
     check_extra_statements,
     check_nft_chain_spec,
     check_nft_table,
     check_rules,
     legacy_iptables_warnings,
-    management_peers,
+    management_rule,
     nft_dropping_base_chains,
     split_sections,
     stored_state,
-    to_bool,
 )
 
 __metaclass__ = type
 
 MODES = ("standalone", "integrate")
 FAMILIES = NFT_FAMILIES
-JUMP_COMMENT = "ses_evolution_jump"
-PROBE_MARKER = "--ses-evolution-probe--"
 HEADER = ("#!/usr/sbin/nft -f\n"
           "# Managed by the ses_evolution.firewall linux_firewall role: edits are replaced on its next run.\n")
 # IPv6 needs neighbour discovery to reach anything: a drop policy without these breaks IPv6 entirely.
@@ -131,13 +130,7 @@ def render_nftables(rules, mode="standalone", filter_outbound=False, management_
     if problems:
         raise SesInputError(problems)
     checked = check_rules(rules)
-    peers = management_peers(management_sources, connection_client)
-    management = None
-    if peers is not None:
-        management = check_rules([{"name": MANAGEMENT_NAME, "direction": "in", "protocol": "tcp",
-                                   "port": management_port, "peers": ["any"]}],
-                                 "linux_firewall_management_port")[0]
-        management.peers = peers
+    management = management_rule(management_sources, management_port, connection_client)
     chains = []
     for family, table_name, chain in options.our_chains():
         direction = "in" if chain.endswith("input") else "out"

@@ -307,3 +307,10 @@ def test_hostile_rule_names_are_refused_or_plain(name):
         assert "linux_firewall_rules[0]" in str(exc)
         return
     assert not _META.search(name)
+
+
+def test_the_host_and_the_controller_share_the_markers():
+    """The module runs on the host and cannot import plugin_utils: its copies must stay equal."""
+    assert linux_ruleset.MARKER == linux_rules.PROBE_MARKER
+    assert linux_ruleset.JUMP_COMMENT == linux_rules.JUMP_COMMENT
+    assert linux_ruleset.FINGERPRINT_PREFIX == linux_rules.FINGERPRINT_PREFIX
