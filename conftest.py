@@ -9,26 +9,20 @@ git checkout lives anywhere, so expose it through a symlink in a temporary folde
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
-import tempfile
 
 __metaclass__ = type
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
 
-def _expose_checkout():
-    if os.sep + os.path.join("ansible_collections", "ses_evolution", "firewall") in ROOT:
-        return  # already in a collection tree (ansible-test, an installed copy)
-    base = os.path.join(tempfile.gettempdir(), "ses_evolution_firewall_pythonpath")
-    link = os.path.join(base, "ansible_collections", "ses_evolution", "firewall")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if not (os.path.islink(link) and os.readlink(link) == ROOT):
-        temporary = "%s.%d" % (link, os.getpid())
-        os.symlink(ROOT, temporary)
-        os.replace(temporary, link)
-    sys.path.insert(0, base)
+def _collection_path():
+    """tests/collection_path.py, loaded by path: the collection is not importable before it runs."""
+    spec = importlib.util.spec_from_file_location("ses_collection_path", os.path.join(ROOT, "tests", "collection_path.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-_expose_checkout()
+_collection_path().expose(ROOT)

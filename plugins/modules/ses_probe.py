@@ -214,28 +214,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.sockets import bind_dual_stack
 
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9._-]+\Z")
-
-
-def _bind(protocol, port):
-    kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
-    try:
-        sock = socket.socket(socket.AF_INET6, kind)
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        address = ("::", port)
-    except OSError:
-        sock = socket.socket(socket.AF_INET, kind)
-        address = ("0.0.0.0", port)
-    try:
-        sock.bind(address)
-        if protocol == "tcp":
-            sock.listen(64)
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
 
 
 def _serve(sockets, records, lifetime):
@@ -285,7 +266,7 @@ def do_listen(module, run_dir, session):
         if key in sockets:
             continue
         try:
-            sockets[key] = _bind(*key)
+            sockets[key] = bind_dual_stack(*key)
             started.append({"protocol": key[0], "port": key[1]})
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:

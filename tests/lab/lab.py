@@ -37,7 +37,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 __metaclass__ = type
@@ -72,20 +71,19 @@ def existing_namespaces():
 
 
 # ----------------------------------------------------------------------------------------- planning
+def expose_checkout():
+    """This checkout importable as ansible_collections.ses_evolution.firewall (tests/collection_path.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    try:
+        import collection_path  # pylint: disable=import-outside-toplevel
+    finally:
+        sys.path.pop(0)
+    return collection_path.expose(ROOT)
+
+
 def _import_engine():
     """Import the collection's matrix engine from this checkout (no Ansible needed)."""
-    marker = os.sep + os.path.join("ansible_collections", "ses_evolution", "firewall")
-    if ROOT.endswith(marker):
-        base = ROOT[: -len(marker)]
-    else:
-        base = os.path.join(tempfile.gettempdir(), "ses_evolution_firewall_pythonpath")
-        link = os.path.join(base, "ansible_collections", "ses_evolution", "firewall")
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        if not (os.path.islink(link) and os.readlink(link) == ROOT):
-            temporary = "%s.%d" % (link, os.getpid())
-            os.symlink(ROOT, temporary)
-            os.replace(temporary, link)
-    sys.path.insert(0, base)
+    expose_checkout()
     # pylint: disable-next=import-outside-toplevel
     from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
     return compute_matrix

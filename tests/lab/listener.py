@@ -7,36 +7,31 @@ Runs inside the host's network namespace (``ip netns exec NS python3 listener.py
 TCP: accepts, writes one banner line naming the host and closes, so a probe sees a
 real service. UDP: appends each datagram received to the receipt file (one line:
 ``udp PORT SOURCE PAYLOAD``), which is how verify confirms that a datagram arrived.
-Stdlib only: the lab must run wherever python3 and iproute2 do.
+Stdlib and this checkout only: the lab must run wherever python3 and iproute2 do.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import selectors
 import signal
 import socket
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import collection_path  # noqa: E402  pylint: disable=wrong-import-position
+
+collection_path.expose(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+# pylint: disable-next=wrong-import-position
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.sockets import bind_dual_stack  # noqa: E402
+
 __metaclass__ = type
 
 
 def _bind(protocol, port):
-    """A socket bound on every address of the namespace, IPv4 and IPv6 when the kernel has it."""
-    kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
-    try:
-        sock = socket.socket(socket.AF_INET6, kind)
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        address = ("::", port)
-    except OSError:
-        sock = socket.socket(socket.AF_INET, kind)
-        address = ("0.0.0.0", port)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(address)
-    if protocol == "tcp":
-        sock.listen(64)
-    sock.setblocking(False)
-    return sock
+    """A socket bound on every address of the namespace (the collection's own dual-stack binding)."""
+    return bind_dual_stack(protocol, port, reuse_address=True)
 
 
 def _port_list(text):
