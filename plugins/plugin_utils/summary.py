@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ses_evolution.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The summary of a run that applied rules: one line a host, totals, the hosts that failed."""
+
+from __future__ import annotations
+
+import re
+
+__metaclass__ = type
+
+NOT_APPLIED = "not applied (skipped, unmanaged, not reached, or a later wave)"
+
+
+def _status(result, error):
+    if error is not None:
+        return "FAILED: " + re.sub(r"\s+", " ", str(error)).strip()
+    if result is None:
+        return NOT_APPLIED
+    if result.get("check_mode") in (True, "True", "true"):
+        return "check mode: would " + ("change" if result.get("changed") in (True, "True", "true") else "not change")
+    return "changed" if result.get("changed") in (True, "True", "true") else "unchanged"
+
+
+def apply_summary(hosts):
+    """``hosts`` maps each host to {"result": the role's result or None, "error": text or None}.
+
+    Returns {"rows": [{host, status, added, removed, warnings, line}], "lines": [the header line, then one line
+    a host], "failed": [hosts], "added": total, "removed": total}.
+    """
+    rows = []
+    for host in sorted(hosts):
+        result, error = hosts[host].get("result"), hosts[host].get("error")
+        status = _status(result, error)
+        added = int((result or {}).get("added_count") or 0)
+        removed = int((result or {}).get("removed_count") or 0)
+        warnings = list((result or {}).get("warnings") or [])
+        line = "%s: %s (+%d -%d rules)%s" % (host, status, added, removed,
+                                             (" WARNING: " + " ".join(warnings)) if warnings else "")
+        rows.append({"host": host, "status": status, "added": added, "removed": removed, "warnings": warnings,
+                     "line": line})
+    failed = [row["host"] for row in rows if row["status"].startswith("FAILED")]
+    added, removed = sum(row["added"] for row in rows), sum(row["removed"] for row in rows)
+    header = "hosts: %d, rules added: %d, removed: %d, failed: %d" % (len(rows), added, removed, len(failed))
+    return {"rows": rows, "lines": [header] + [row["line"] for row in rows], "failed": failed,
+            "added": added, "removed": removed}
