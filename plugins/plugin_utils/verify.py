@@ -248,3 +248,22 @@ def render_table(rows):
             text += "   <- " + row["detail"]
         out.append(text)
     return out
+
+
+def collect_results(plan, registered):
+    """(outcomes by source, receipts by destination) of a verify run.
+
+    ``registered`` maps host names to what the verify play registered there:
+    ``ses_verify_probed`` (ses_probe mode=probe) and ``ses_verify_collected``
+    (ses_probe mode=collect). Only the plan's sources and destinations are read.
+    """
+    outcomes, receipts = {}, {}
+    for name in sorted(set(probe["source"] for probe in plan.get("probes", []))):
+        probed = (registered.get(name) or {}).get("ses_verify_probed") or {}
+        if isinstance(probed, dict) and "outcomes" in probed:
+            outcomes[name] = probed["outcomes"]
+    for name in sorted(set(probe["destination"] for probe in plan.get("probes", []))):
+        collected = (registered.get(name) or {}).get("ses_verify_collected") or {}
+        if isinstance(collected, dict) and "received" in collected:
+            receipts[name] = collected
+    return {"outcomes": outcomes, "receipts": receipts}

@@ -183,3 +183,16 @@ def test_udp_to_a_windows_destination_is_unconfirmed():
     assert row["verdict"] == "WARN" and warned["warned"] == 1
     with pytest.raises(VerifyPlanError, match="ses_verify_unconfirmed"):
         build_report(plan, {}, {}, unconfirmed="maybe")
+
+
+def test_results_are_gathered_from_the_plans_hosts_only():
+    from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import collect_results
+    plan = {"probes": [{"source": "con1", "destination": "bo1"}, {"source": "bo1", "destination": "log1"}]}
+    registered = {
+        "con1": {"ses_verify_probed": {"outcomes": {"p001": {"result": "open"}}}},
+        "bo1": {"ses_verify_probed": {"skipped": True}, "ses_verify_collected": {"received": ["t1"]}},
+        "log1": {"ses_verify_collected": {"received": [], "unconfirmable": []}},
+        "agent7": {"ses_verify_probed": {"outcomes": {"p999": {}}}}}
+    results = collect_results(plan, registered)
+    assert results == {"outcomes": {"con1": {"p001": {"result": "open"}}},
+                       "receipts": {"bo1": {"received": ["t1"]}, "log1": {"received": [], "unconfirmable": []}}}
