@@ -34,9 +34,11 @@ def test_a_host_value_is_refused_exactly_when_it_differs_from_the_fleet(variable
         assert all(host in problems[0] for host in differing)
 
 
+PHASES_GIVEN = st.one_of(st.none(), st.text(max_size=10), st.sampled_from(["migrate", "cleanup", " Cleanup "]))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(["migrate", "cleanup"]), st.one_of(st.none(), st.text(max_size=10),
-                                                           st.sampled_from(["migrate", "cleanup", " Cleanup "])))
+@given(st.sampled_from(["migrate", "cleanup"]), PHASES_GIVEN)
 def test_a_command_line_phase_is_refused_exactly_when_it_contradicts(playbook, given_phase):
     command_line = {} if given_phase is None else {"ses_phase": given_phase}
     problem = phase_conflict(playbook, command_line)
