@@ -21,7 +21,7 @@ from ansible.utils.vars import load_extra_vars
 import yaml
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import fleet_settings, handoff, ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
@@ -110,6 +110,8 @@ class ActionModule(ActionBase):
                                     group_names=group_override, inventory_groups=groups,
                                     unrelated_groups=fleet.get("ses_unrelated_groups"),
                                     allow_any_network=fleet.get("ses_allow_any_network", False))
+            # Platform, remote, managed of each host (the one platform registry), read in the same pass.
+            handling = connections.fleet_handling(matrix["hosts"], hostvars)
         except SesInputError as exc:
             result.update(failed=True, changed=False, msg=str(exc), problems=exc.problems)
             return result
@@ -130,8 +132,12 @@ class ActionModule(ActionBase):
         result["changed"] = False
         if matrix["warnings"]:
             result["warnings"] = list(matrix["warnings"])
+        # The managed hosts with rules to apply, and with legacy rules to remove: the only hosts the
+        # per-host plays enter.
+        targets = {key: connections.hosts_with_work(matrix["hosts"], handling, key) for key in ("rules", "retired_rules")}
         if args["set_fact"]:
-            result["ansible_facts"] = {"ses_port_matrix": matrix}
+            result["ansible_facts"] = {"ses_port_matrix": matrix, "ses_fleet_hosts": handling,
+                                       "ses_fleet_targets": targets}
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
         result["summary"] = summarize(matrix)
         if args.get("handoff"):
@@ -161,7 +167,7 @@ class ActionModule(ActionBase):
         for component, group in names.items():
             listed = [plain(name) for name in groups.get(group) or ()]
             members[group] = listed
-            variables = COMMON_VARIABLES + COMPONENT_VARIABLES.get(component, ())
+            variables = COMMON_VARIABLES + COMPONENT_VARIABLES.get(component, ()) + connections.HANDLING_VARIABLES
             for name in listed:
                 wanted.setdefault(name, set()).update(variables)
         values, settings, strays = {}, {}, []

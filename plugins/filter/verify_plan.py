@@ -21,6 +21,7 @@ description:
   - Turns the matrix computed by M(ses_evolution.firewall.port_matrix) into probes, each a real connection
     from a source host to a destination address and port, with its expected outcome.
   - Every flow between two inventory hosts must be C(open); flows from C(agents) expand to each agent host.
+    A flow whose two ends are unmanaged is not probed (it proves nothing about the collection's rules).
   - On each managed host, the ports of O(blocked_ports) must be C(blocked) from one other host (O(blocked_from),
     else a console, else the first other host), unless the matrix allows them.
   - In the C(cleanup) phase, the flows cleanup retires must be C(blocked) where the destination's remaining
@@ -75,6 +76,7 @@ _value:
     - C(probes_by_source), per source host, its runnable probes in the shape M(ses_evolution.firewall.ses_probe) takes
       (C(id), C(address), C(protocol), C(port), C(token)); C(expect), per destination host, its UDP probes (C(id), C(port), C(token)).
     - C(listeners), per destination host, the C(protocol)/C(port) pairs that must have a listener.
+    - C(hosts), the hosts that run M(ses_evolution.firewall.ses_probe) (the only ones the verify play enters).
     - C(session) and C(phase).
   type: dict
 """

@@ -147,10 +147,24 @@ EXAMPLES = r"""
 
 RETURN = r"""
 ansible_facts:
-  description: The fact C(ses_port_matrix).
+  description: The facts C(ses_port_matrix), C(ses_fleet_hosts) and C(ses_fleet_targets).
   returned: success, unless O(set_fact=false)
   type: complex
   contains:
+    ses_fleet_hosts:
+      description:
+        - For each host of the matrix, how it is handled, from the collection's one platform registry
+          (C(plugin_utils/connections.py)) - C(platform) (C(linux) or C(windows)), C(remote), C(managed).
+      returned: success
+      type: dict
+      sample: {bo1: {platform: linux, remote: true, managed: true}, agent-7: {platform: windows, remote: true, managed: false}}
+    ses_fleet_targets:
+      description:
+        - The managed hosts with something to do, sorted - C(rules) (rules to apply) and C(retired_rules)
+          (legacy rules to remove). Only these hosts enter the playbooks' per-host plays.
+      returned: success
+      type: dict
+      sample: {rules: [ah2, bo1, con1], retired_rules: [ah2, bo1]}
     ses_port_matrix:
       description:
         - The matrix, as in the collection's C(docs/matrix.md).

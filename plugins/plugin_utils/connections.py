@@ -11,6 +11,7 @@ their FQCN forms and any plugin this collection does not know are remote.
 
 from __future__ import annotations
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
 
 __metaclass__ = type
@@ -62,3 +63,29 @@ def host_profile(name, variables):
     except ValueError as exc:
         raise ValueError("host '%s': %s" % (name, exc))
     return {"platform": host_platform, "remote": is_remote(variables.get("ansible_connection")), "managed": managed}
+
+
+# The variables host_profile reads; the port_matrix action reads them with the others, in one pass.
+HANDLING_VARIABLES = ("ansible_connection", "ses_platform", "ses_firewall_managed")
+
+
+def fleet_handling(names, variables):
+    """{name: host_profile} for ``names``; raises SesInputError naming every host with a bad value."""
+    handling, problems = {}, []
+    for name in names:
+        try:
+            handling[name] = host_profile(name, variables.get(name) or {})
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SesInputError(problems)
+    return handling
+
+
+def hosts_with_work(entries, handling, key="rules"):
+    """The managed hosts whose matrix entry has something under ``key`` (rules, retired_rules), sorted.
+
+    Only they enter the per-host plays: an inventory of thousands of unmanaged agents costs nothing there.
+    """
+    return sorted(name for name, entry in entries.items()
+                  if entry.get(key) and handling.get(name, {}).get("managed", False))

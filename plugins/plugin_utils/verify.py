@@ -121,11 +121,16 @@ def build_plan(matrix, hosts, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=
     planner = _Planner(matrix, hosts)
     agents = sorted(h for h, entry in matrix["hosts"].items() if entry["components"] == ["agent"])
 
+    # A flow between two unmanaged hosts proves nothing about this collection's rules: not probed.
+    managed_agents = [agent for agent in agents if planner.managed(agent)]
     for flow in matrix["flows"]:
         destination = flow["destination"]
         if destination not in matrix["hosts"]:
             continue  # update server, SIEM clients...: not inventory hosts, nothing to connect to
-        for source in _expand_sources(flow, agents):
+        sources = _expand_sources(flow, agents if planner.managed(destination) else managed_agents)
+        if not planner.managed(destination):
+            sources = [source for source in sources if planner.managed(source)]
+        for source in sources:
             if source in matrix["hosts"] and source != destination:
                 planner.add(source, destination, flow["protocol"], flow["port"], "open", "flow",
                             flow["flow"], flow["lifecycle"])
@@ -176,7 +181,9 @@ def build_plan(matrix, hosts, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=
             if probe["protocol"] == "udp":
                 expect.setdefault(probe["destination"], []).append(
                     {key: probe[key] for key in ("id", "port", "token")})
-    return {"session": session, "phase": matrix.get("phase"), "probes": probes,
+    # The hosts that run ses_probe: the only ones the verify play enters.
+    hosts = sorted(set(listeners) | set(by_source) | set(expect))
+    return {"session": session, "phase": matrix.get("phase"), "probes": probes, "hosts": hosts,
             "listeners": listeners, "probes_by_source": by_source, "expect": expect}
 
 

@@ -196,3 +196,22 @@ def test_results_are_gathered_from_the_plans_hosts_only():
     results = collect_results(plan, registered)
     assert results == {"outcomes": {"con1": {"p001": {"result": "open"}}},
                        "receipts": {"bo1": {"received": ["t1"]}, "log1": {"received": [], "unconfirmable": []}}}
+
+
+def test_flows_between_two_unmanaged_hosts_are_not_probed():
+    from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import build_plan
+    matrix = {"phase": "migrate", "retired_flows": [], "flows": [
+        {"source": "con1", "destination": "bo1", "protocol": "tcp", "port": 8443, "flow": "console_to_backend",
+         "lifecycle": "new"},
+        {"source": "con1", "destination": "ah2", "protocol": "tcp", "port": 443, "flow": "console_to_handler",
+         "lifecycle": "new"},
+        {"source": "ah2", "destination": "bo1", "protocol": "tcp", "port": 8443, "flow": "handler_to_backend",
+         "lifecycle": "new"}],
+        "hosts": {"bo1": {"address": "10.0.0.11", "components": ["backend"]},
+                  "ah2": {"address": "10.0.0.12", "components": ["agent_handler"]},
+                  "con1": {"address": "10.0.0.21", "components": ["console"]}}}
+    hosts = {"bo1": {"managed": False, "platform": "linux"}, "ah2": {"managed": True, "platform": "linux"},
+             "con1": {"managed": False, "platform": "linux"}}
+    probes = build_plan(matrix, hosts, blocked_ports=[])["probes"]
+    # con1 -> bo1: both unmanaged, left out; con1 -> ah2 and ah2 -> bo1: one end managed, probed.
+    assert sorted((p["source"], p["destination"]) for p in probes) == [("ah2", "bo1"), ("con1", "ah2")]
