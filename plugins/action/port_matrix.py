@@ -18,8 +18,8 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import load_extra_vars
-import yaml
 
+from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
@@ -32,35 +32,7 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report impo
 
 __metaclass__ = type
 
-# Option keys of DOCUMENTATION that argument specs understand too.
-_SPEC_KEYS = ("type", "elements", "choices", "default", "required", "aliases", "no_log")
-
-
-def argument_spec_from_doc(documentation):
-    """The argument spec of the docs-only stub: one source of truth for documentation and validation."""
-    options = yaml.safe_load(documentation).get("options") or {}
-    return {name: {key: value for key, value in option.items() if key in _SPEC_KEYS}
-            for name, option in options.items()}
-
-
 ARGUMENT_SPEC = argument_spec_from_doc(port_matrix_doc.DOCUMENTATION)
-
-
-def plain(value):
-    """Ansible's tagged, unsafe and lazy containers as plain str/int/list/dict for the pure-Python engine."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return value if value.__class__ is str else str.__str__(value)  # pylint: disable=unnecessary-dunder-call
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {plain(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(item) for item in value]
-    return to_text(value)
 
 
 class ActionModule(ActionBase):
