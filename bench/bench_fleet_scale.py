@@ -110,7 +110,7 @@ def table(report, count):
             if count:
                 cell += ", %s play hosts" % (format(run["play_hosts"], ",") if "play_hosts" in run else "-")
         cells.append(cell)
-    return "\n".join(["| %s |" % " | ".join(header), "|%s|" % "|".join("---" for _ in header),
+    return "\n".join(["| %s |" % " | ".join(header), "|%s|" % "|".join("---" for _column in header),
                       "| %s |" % " | ".join(cells)])
 
 

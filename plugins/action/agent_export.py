@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import agent_export as agent_export_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agent_export import read_agent_export
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError

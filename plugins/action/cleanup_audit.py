@@ -12,7 +12,7 @@ import socket
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import cleanup_audit as cleanup_audit_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import audit
 

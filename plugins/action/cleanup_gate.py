@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import cleanup_gate as cleanup_gate_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import cleanup_gate
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import handoff as handoff_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff
 

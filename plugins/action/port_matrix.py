@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import load_extra_vars
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode

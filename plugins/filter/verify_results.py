@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import FilterDoc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc, plain
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import collect_results
 
 __metaclass__ = type

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.ansible_glue import FilterDoc
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import render_windows
 
 __metaclass__ = type

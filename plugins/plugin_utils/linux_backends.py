@@ -40,7 +40,9 @@ class Nftables:
 
     @staticmethod
     def render(rules, options, client):
-        script = render_nftables(rules, **dict(_common(options, client), **_nft_options(options)))
+        arguments = _common(options, client)
+        arguments.update(_nft_options(options))
+        script = render_nftables(rules, **arguments)
         return {"backend": "nftables", "text": script, "parts": {"script": script}}
 
     @staticmethod

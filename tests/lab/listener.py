@@ -16,7 +16,6 @@ import argparse
 import os
 import selectors
 import signal
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -238,7 +238,7 @@ def test_plan_reports_legacy_iptables_tables_that_drop():
     assert plain["warnings"] == []
     warnings = nftables_plan(probe("") + "\n%s\n%s\n%s\n" % (PROBE_MARKER, legacy, PROBE_MARKER), desired)["warnings"]
     assert len(warnings) == 1 and "iptables-legacy filter chain INPUT has policy DROP" in warnings[0]
-    ipv6_only = probe("") + "\n%s\n\n%s\n%s" % (PROBE_MARKER, PROBE_MARKER, legacy.replace("INPUT DROP", "INPUT ACCEPT")
-                                                 + "\n-A INPUT -j DROP")
+    legacy_v6 = legacy.replace("INPUT DROP", "INPUT ACCEPT") + "\n-A INPUT -j DROP"
+    ipv6_only = probe("") + "\n%s\n\n%s\n%s" % (PROBE_MARKER, PROBE_MARKER, legacy_v6)
     warnings = nftables_plan(ipv6_only, desired)["warnings"]
     assert len(warnings) == 1 and "ip6tables-legacy filter chain INPUT has DROP/REJECT rules" in warnings[0]

@@ -3,12 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Ansible-facing helpers of the controller plugins, in one place.
 
-The computing lives in plugins/plugin_utils (pure Python, no Ansible imports);
-these helpers sit between it and Ansible: plain values out of Ansible's tagged
+The one module of plugin_utils that imports Ansible: the computing lives in the
+others (pure Python, no Ansible imports, a test checks it), and none of them
+imports this one. These helpers sit between the engine and Ansible: plain values out of Ansible's tagged
 containers, argument specs read from a plugin's own DOCUMENTATION (one source of
 truth, as ansible.utils does), and the wrapper that validates a filter's
 arguments against its DOCUMENTATION and turns input errors into filter errors.
-Controller side only: no module imports it.
+Controller side only: no module imports it (module_utils may not import ansible.errors or yaml).
 """
 
 from __future__ import annotations
