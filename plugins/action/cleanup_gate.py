@@ -51,8 +51,12 @@ class ActionModule(ActionBase):
         for name in cleanup_gate.backoffice_hosts(matrix):
             variables = hostvars[name] if name in hostvars else {}
             value = variables.get("ses_firewall_managed", True)
-            if not cleanup_gate.is_managed({"ses_firewall_managed": plain(self._templar.template(value))}):
-                unmanaged.add(name)
+            try:
+                if not cleanup_gate.is_managed({"ses_firewall_managed": plain(self._templar.template(value))}, name):
+                    unmanaged.add(name)
+            except ValueError as exc:
+                result.update(failed=True, changed=False, msg="cleanup_gate: %s" % exc)
+                return result
 
         items = _probe_items(plain(args["probes"]))
         # Probes that ran on the hosts themselves (in parallel), recorded with this run's token.

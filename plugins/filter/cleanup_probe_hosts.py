@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
     backoffice_hosts, host_probe_results, is_managed, platform_of)
 
@@ -20,8 +21,8 @@ version_added: 1.0.0
 description:
   - Lists the backends, agent handlers and consoles of the port matrix (every one of the inventory, since the
     matrix ignores C(--limit)) that run on O(platform) and are managed (C(ses_firewall_managed) is not false).
-  - A host's platform is C(ses_platform), else C(windows) when C(ansible_connection) is C(winrm) or C(psrp),
-    else C(linux).
+  - A host's platform comes from the collection's one platform registry (C(plugin_utils/connections.py)),
+    that is C(ses_platform), else C(windows) for every spelling of C(winrm) and C(psrp), else C(linux).
 author:
   - ses_evolution.firewall contributors
 options:
@@ -65,8 +66,6 @@ _value:
   elements: str
 """
 
-_READ = ("ses_platform", "ansible_connection", "ses_firewall_managed")
-
 
 def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
     """Managed backoffice hosts of ``matrix`` whose platform is ``platform`` (without those ``probed``)."""
@@ -77,9 +76,13 @@ def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
     names = []
     for name in backoffice_hosts(matrix):
         source = hostvars[name] if name in hostvars else {}
-        variables = {key: source.get(key) for key in _READ if source.get(key) is not None}
+        variables = {key: source.get(key) for key in connections.HANDLING_VARIABLES if source.get(key) is not None}
         done = bool(probed and token) and bool(host_probe_results(source.get(probed), token))
-        if is_managed(variables) and platform_of(variables) == platform and not done:
+        try:
+            wanted = is_managed(variables, name) and platform_of(variables) == platform
+        except ValueError as exc:
+            raise AnsibleFilterError("cleanup_probe_hosts: %s" % exc) from exc
+        if wanted and not done:
             names.append(name)
     return names
 

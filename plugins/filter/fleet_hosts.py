@@ -52,19 +52,17 @@ _value:
 """
 
 _DOC = FilterDoc(DOCUMENTATION)
-_READ = ("ansible_connection", "ses_platform", "ses_firewall_managed")
 
 
 def _profiles(names, hostvars):
-    profiles = {}
+    picked = {}
     for name in names:
         variables = hostvars[name] if name in hostvars else {}
-        picked = {key: plain(variables[key]) for key in _READ if key in variables}
-        try:
-            profiles[name] = connections.host_profile(name, picked)
-        except ValueError as exc:
-            raise AnsibleFilterError("fleet_hosts: %s" % exc) from exc
-    return profiles
+        picked[name] = {key: plain(variables[key]) for key in connections.HANDLING_VARIABLES if key in variables}
+    try:
+        return connections.fleet_handling(names, picked)
+    except ValueError as exc:
+        raise AnsibleFilterError("fleet_hosts: %s" % exc) from exc
 
 
 def fleet_hosts(names, hostvars):

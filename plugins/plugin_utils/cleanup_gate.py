@@ -13,7 +13,7 @@ or later, known from the ``ses_agents`` hosts and the console's agent export.
 
 from __future__ import annotations
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agents_gate import export_completeness
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_windows import detected_version
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
@@ -31,23 +31,14 @@ def backoffice_hosts(matrix):
                   if set(host["components"]) & set(ses_catalog.BACKOFFICE_COMPONENTS))
 
 
-WINDOWS_CONNECTIONS = ("winrm", "psrp")
-
-
 def platform_of(variables):
-    """``linux`` or ``windows``: ``ses_platform``, else windows for WinRM/PSRP connections."""
-    platform = variables.get("ses_platform")
-    if platform in ("linux", "windows"):
-        return platform
-    return "windows" if variables.get("ansible_connection") in WINDOWS_CONNECTIONS else "linux"
+    """``linux`` or ``windows``, from the collection's one platform registry (every connection spelling)."""
+    return connections.platform(variables.get("ansible_connection"), variables.get("ses_platform"))
 
 
-def is_managed(variables):
-    """False only for hosts marked ``ses_firewall_managed: false``."""
-    value = variables.get("ses_firewall_managed", True)
-    if isinstance(value, str):
-        return value.strip().lower() not in ("false", "no", "off", "0")
-    return bool(value)
+def is_managed(variables, name="this host"):
+    """False only for hosts marked ``ses_firewall_managed: false`` (as typed); another value is a ValueError."""
+    return connections.is_managed(name, variables)
 
 
 def _short(message):

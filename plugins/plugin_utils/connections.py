@@ -47,6 +47,15 @@ def platform(connection, override=None):
     return "windows" if connection_name(connection) in WINDOWS_CONNECTIONS else "linux"
 
 
+def is_managed(name, variables):
+    """``ses_firewall_managed`` as typed (default true); raises ValueError naming the host otherwise."""
+    problems = []
+    managed = to_bool(variables.get("ses_firewall_managed", True), "ses_firewall_managed", problems)
+    if problems:
+        raise ValueError("host '%s': %s" % (name, problems[0]))
+    return managed
+
+
 def host_profile(name, variables):
     """How a host is handled: {"platform", "remote", "managed"} from its variables.
 
@@ -54,10 +63,7 @@ def host_profile(name, variables):
     ``ses_firewall_managed`` (missing ones take their defaults). Raises
     ValueError naming the host and the variable when a value is not one of them.
     """
-    problems = []
-    managed = to_bool(variables.get("ses_firewall_managed", True), "ses_firewall_managed", problems)
-    if problems:
-        raise ValueError("host '%s': %s" % (name, problems[0]))
+    managed = is_managed(name, variables)
     try:
         host_platform = platform(variables.get("ansible_connection"), variables.get("ses_platform"))
     except ValueError as exc:

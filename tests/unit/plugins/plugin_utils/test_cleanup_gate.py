@@ -294,6 +294,7 @@ def test_unmanaged_hosts_are_judged_by_ses_version_alone():
 
 @pytest.mark.parametrize("variables, platform", [
     ({}, "linux"), ({"ansible_connection": "winrm"}, "windows"), ({"ansible_connection": "psrp"}, "windows"),
+    ({"ansible_connection": "ansible.builtin.winrm"}, "windows"), ({"ansible_connection": "ansible.builtin.psrp"}, "windows"),
     ({"ansible_connection": "local", "ses_platform": "windows"}, "windows"),
     ({"ansible_connection": "winrm", "ses_platform": "linux"}, "linux"),
 ])
@@ -306,6 +307,11 @@ def test_platform_of(variables, platform):
 def test_is_managed(value, managed):
     variables = {} if value is None else {"ses_firewall_managed": value}
     assert is_managed(variables) is managed
+
+
+def test_a_managed_value_that_is_no_boolean_is_refused_naming_the_host():
+    with pytest.raises(ValueError, match="host 'con1': ses_firewall_managed"):
+        is_managed({"ses_firewall_managed": "maybe"}, "con1")
 
 
 def test_dry_run_lists_few_names_on_large_fleets():
