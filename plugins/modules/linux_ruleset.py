@@ -138,6 +138,7 @@ JUMP_COMMENT = "ses_evolution_jump"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
 _TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,48}\Z")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}\Z")
+_PATH = re.compile(r"^/[A-Za-z0-9_./@+,=-]*\Z")
 _FAMILIES = ("inet", "ip", "ip6")
 FINGERPRINT_PREFIX = "# live fingerprint: "
 
@@ -317,7 +318,7 @@ def check_params(module):
     if params["state"] != "probe" and not _TOKEN.match(params["token"] or ""):
         problems.append("token must be 8 to 64 letters, digits, _ or -")
     for name in ("state_dir", "nftables_file", "nftables_conf", "rules_v4", "rules_v6"):
-        if not re.match(r"^/[A-Za-z0-9_./@+,=-]*\Z", params[name] or "") or "/../" in params[name] + "/":
+        if not _PATH.match(params[name] or "") or "/../" in params[name] + "/":
             problems.append("%s %r is not a plain absolute path" % (name, params[name]))
     if problems:
         module.fail_json(msg="; ".join(problems))

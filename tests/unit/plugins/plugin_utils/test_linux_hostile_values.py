@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.ses_evolution.firewall.plugins.modules import linux_ruleset
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, linux_rules
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, linux_options, linux_rules
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_options import BOOLEANS, check_options
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
@@ -186,6 +186,7 @@ def test_hostile_paths_are_refused_or_plain(value):
 def test_the_host_and_the_controller_agree_on_nft_names(value):
     assert bool(linux_ruleset._IDENTIFIER.match(value)) == bool(linux_rules._NFT_IDENTIFIER.match(value))
     assert bool(linux_ruleset._TABLE.match(value)) == bool(linux_rules._NFT_TABLE.match(value))
+    assert linux_ruleset._PATH.pattern == linux_options._PATH.pattern
 
 
 # ---------------------------------------------------------------- raw statements
