@@ -21,7 +21,8 @@ from ansible.utils.vars import load_extra_vars
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff, ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import VENDOR
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
@@ -54,7 +55,7 @@ class ActionModule(ActionBase):
         command_line = command_line_variables(self._loader)
         phase = _first(args.get("phase"), fleet.get("ses_phase"), "migrate")
         target_version = _first(args.get("target_version"), fleet.get("ses_target_version"),
-                                ses_catalog.DEFAULT_TARGET_VERSION)
+                                VENDOR.default_target)
         group_override = _first(args.get("groups"), fleet.get("ses_groups"), None)
 
         groups = task_vars.get("groups") or {}

@@ -42,9 +42,8 @@ options:
     description: The host's C(ses_version), used when the registry tells nothing.
     type: str
   target_version:
-    description: The release the backoffice moves to.
+    description: The release the backoffice moves to; empty or unset means the newest release of the collection's catalog.
     type: str
-    default: 2.7.1
 """
 
 EXAMPLES = r"""

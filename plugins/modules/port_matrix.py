@@ -171,12 +171,15 @@ ansible_facts:
         - C(hosts) maps each inventory host taking part in a flow to its components, address, version and
           C(rules); C(flows) lists every flow; C(gate) holds the verdicts; C(warnings) the notes about rules
           that allow any peer.
+        - C(baseline_version) is the release the migration starts from (the catalog's release before
+          C(target_version)); C(agent_https_version) the release from which agents talk HTTPS.
       returned: success
       type: dict
       sample:
         phase: migrate
         target_version: 2.7.1
         baseline_version: "2.6"
+        agent_https_version: 2.7.1
         preview: false
         gate:
           backoffice_ready: false

@@ -14,7 +14,7 @@ import difflib
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import (
     ALLOW_WORLD_VARIABLE, describe_zone, host_network, parse_host_address, parse_networks, parse_ports)
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import target_releases
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import VENDOR
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import (
     describe_bad_version, parse_version)
@@ -66,15 +66,16 @@ class Host:
 
     @property
     def co_located(self):
-        """A backend sharing its machine with an agent handler (TCP 8443 from 2.7.1)."""
+        """A backend sharing its machine with an agent handler (TCP 8443 from the release that moved it)."""
         return "backend" in self.components and "agent_handler" in self.components
 
 
 class Fleet:
     """The validated inventory: hosts by component plus fleet-wide settings."""
 
-    def __init__(self, hosts, members, phase, target_version_text, target_version, warnings=None):
+    def __init__(self, hosts, members, phase, target_version_text, target_version, warnings=None, catalog=VENDOR):
         self.hosts = hosts
+        self.catalog = catalog
         # Notes for the matrix's warnings (networks of every address accepted by ses_allow_any_network).
         self.warnings = list(warnings or [])
         self.members = members
@@ -107,19 +108,19 @@ def resolve_group_names(override, problems):
     return names
 
 
-def target_problem(text, target):
+def target_problem(text, target, catalog=VENDOR):
     """Why a parsed ses_target_version cannot be a target, or None.
 
-    Only a release at which the port table changes, newer than the baseline: a lower
+    Only a release at which the port table changes, newer than the oldest one: a lower
     target computes a matrix without the new release's rules, which cleanup would then
     remove while its record says it removed nothing.
     """
-    releases = target_releases()
+    releases = catalog.target_releases()
     fix = "set ses_target_version: \"%s\" (group_vars/all or -e), the release the backoffice moves to" % releases[-1]
     if target < parse_version(releases[0]):  # 2.6.3 is a 2.6 release: the baseline, not a target
         return ("ses_target_version is %r, not newer than the %s baseline the migration starts from: its matrix "
                 "would leave out the rules the backoffice needs from %s on; %s"
-                % (text, ses_catalog.BASELINE_VERSION, releases[0], fix))
+                % (text, catalog.releases[0], releases[0], fix))
     if target not in [parse_version(release) for release in releases]:
         return ("ses_target_version is %r, but the vendor's port table does not change at %s (it changes at %s); "
                 "%s (hosts on a later release pass its gate too)"
@@ -200,8 +201,8 @@ def as_bool(value, variable, problems):
     return False
 
 
-def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group_names=None,
-                inventory_groups=None, unrelated_groups=None, allow_any_network=False):
+def build_fleet(groups, hostvars, phase="migrate", target_version=None, group_names=None,
+                inventory_groups=None, unrelated_groups=None, allow_any_network=False, catalog=VENDOR):
     """Validate the inventory and return a Fleet; raise SesInputError listing every problem.
 
     ``inventory_groups``: every group of the inventory with its hosts (default: ``groups``).
@@ -210,11 +211,13 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
     problems = ProblemCollector()
     if phase not in PHASES:
         problems.add("ses_phase is %r; use one of: %s" % (phase, ", ".join(PHASES)))
+    if target_version is None:
+        target_version = catalog.default_target
     target = parse_version(target_version)
     if target is None:
         problems.add(describe_bad_version(target_version, None, "ses_target_version"))
     else:
-        problem = target_problem(target_version, target)
+        problem = target_problem(target_version, target, catalog)
         if problem:
             problems.add(problem)
     allow_world = as_bool(allow_any_network, ALLOW_WORLD_VARIABLE, problems)
@@ -257,7 +260,7 @@ def build_fleet(groups, hostvars, phase="migrate", target_version="2.7.1", group
                 for name, host in sorted(hosts.items()) for key, value in sorted(host.settings.items())
                 if key not in ("sql_ports", "syslog_ports") and value
                 for network in value if network.prefixlen == 0]
-    return Fleet(hosts, members, phase, str(target_version), target, warnings)
+    return Fleet(hosts, members, phase, str(target_version), target, warnings, catalog)
 
 
 def _build_host(name, components, variables, names, problems, allow_world=False):

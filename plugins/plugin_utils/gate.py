@@ -26,7 +26,7 @@ def why_blocking(version, version_text, minimum, minimum_text):
 def gate_verdict(fleet):
     """Backoffice ready: every backend, agent handler and console at ses_target_version or later.
 
-    Agents ready: every agent host at 2.7.1 or later, and no agent network whose
+    Agents ready: every agent host at the catalog's agents' HTTPS release or later, and no agent network whose
     versions the inventory cannot tell (the console's agent export covers those).
     """
     reasons = {}
@@ -37,10 +37,10 @@ def gate_verdict(fleet):
             if reason:
                 reasons[host.name] = reason
 
-    agent_minimum = parse_version(ses_catalog.AGENT_HTTPS_VERSION)
+    agent_https = fleet.catalog.agent_https_version
+    agent_minimum = parse_version(agent_https)
     old_agents = [host.name for host in fleet.of("agent")
-                  if why_blocking(host.version, host.version_text, agent_minimum,
-                                  ses_catalog.AGENT_HTTPS_VERSION)]
+                  if why_blocking(host.version, host.version_text, agent_minimum, agent_https)]
     network_variable = ses_catalog.OUTSIDE_INVENTORY["agent"]["variable"]
     handlers_with_networks = sorted(host.name for host in fleet.of("agent_handler")
                                     if host.settings[network_variable[4:]] != [])

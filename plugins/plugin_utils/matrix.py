@@ -4,7 +4,7 @@
 """The flow matrix: every flow of the port table between the fleet's ends, and each host's rules.
 
 A flow resolves per destination: a console reaches a co-located backend on
-TCP 8443 (from 2.7.1) and a separate one on TCP 443, whatever machine the
+TCP 8443 and a separate one on TCP 443, whatever machine the
 console is on. Each flow yields an inbound rule on its destination host and an
 outbound rule on its source host; ends outside the inventory are peer CIDRs.
 """
@@ -15,7 +15,7 @@ import gc
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import address_text, collapse, collapse_networks
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import PHASE_LIFECYCLES, resolve_rows
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import PHASE_LIFECYCLES, VENDOR
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import build_fleet
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.gate import gate_verdict
 
@@ -96,7 +96,7 @@ class MatrixBuilder:
 
     def build(self):
         groups = {}
-        for row in resolve_rows(self.fleet.target_version):
+        for row in self.fleet.catalog.resolve_rows(self.fleet.target_version):
             groups.setdefault((row.id, row.topology, row.lifecycle), []).append(row)
         for rows in groups.values():
             for source, destination in self._ends(rows[0]):
@@ -245,7 +245,8 @@ class MatrixBuilder:
         return {
             "phase": fleet.phase,
             "target_version": fleet.target_version_text,
-            "baseline_version": ses_catalog.BASELINE_VERSION,
+            "baseline_version": fleet.catalog.baseline_for(fleet.target_version),
+            "agent_https_version": fleet.catalog.agent_https_version,
             "preview": preview,
             "gate": gate,
             "hosts": hosts,
@@ -273,15 +274,17 @@ class MatrixBuilder:
         }
 
 
-def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog.DEFAULT_TARGET_VERSION,
-                   group_names=None, inventory_groups=None, unrelated_groups=None, allow_any_network=False):
+def compute_matrix(groups, hostvars, phase="migrate", target_version=None,
+                   group_names=None, inventory_groups=None, unrelated_groups=None, allow_any_network=False,
+                   catalog=VENDOR):
     """The fleet matrix for ``phase``. Raises SesInputError (every problem, named) on bad input.
 
     ``groups`` maps group names to host names (Ansible's ``groups``); ``hostvars``
     maps host names to their variables (only the ses_* ones and ansible_host are read);
     ``inventory_groups`` maps every group of the inventory to its hosts (default: ``groups``),
     ``unrelated_groups`` the groups declared unrelated to SES (ses_unrelated_groups),
-    ``allow_any_network`` accepts 0.0.0.0/0 and ::/0 in CIDR lists (ses_allow_any_network).
+    ``allow_any_network`` accepts 0.0.0.0/0 and ::/0 in CIDR lists (ses_allow_any_network),
+    ``target_version`` defaults to the catalog's newest release, ``catalog`` to the vendor's table.
     """
     # A fleet of 100,000 agents allocates millions of objects that all stay alive: the cyclic
     # garbage collector would rescan them over and over (a third of the time) and find nothing.
@@ -289,7 +292,7 @@ def compute_matrix(groups, hostvars, phase="migrate", target_version=ses_catalog
     gc.disable()
     try:
         fleet = build_fleet(groups, hostvars, phase, target_version, group_names, inventory_groups,
-                            unrelated_groups, allow_any_network)
+                            unrelated_groups, allow_any_network, catalog)
         return MatrixBuilder(fleet).build().result()
     finally:
         if collecting:

@@ -19,6 +19,7 @@ import ipaddress
 import re
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import collapse
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import LIFECYCLE_TEXT, VENDOR
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
@@ -51,13 +52,6 @@ INSTALLER_RULE_NAMES = tuple(rule["name"] for rule in INSTALLER_RULES)
 # INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL).
 _DIRECTIONS = {1: "in", 2: "out"}
 _PROTOCOLS = {6: "tcp", 17: "udp", 256: "any"}
-
-_LIFECYCLE_TEXT = {
-    "permanent": "permanent (SES 2.6 and 2.7.1)",
-    "legacy": "legacy (SES 2.6 only; removed by cleanup)",
-    "new": "new (SES 2.7.1 and later)",
-    "legacy_agent": "legacy_agent (agents older than 2.7.1; removed through the agents' gate)",
-}
 
 # Uninstall entries that carry an SES Evolution backoffice version. The agent
 # has its own entry on machines that run one; its version says nothing about
@@ -92,7 +86,7 @@ def remote_scope(peers, name=None):
 
 def description(matrix_rule):
     return ("%s. Lifecycle: %s. Flow %s (%s %s). Managed by ses_evolution.firewall; do not edit by hand."
-            % (matrix_rule["purpose"], _LIFECYCLE_TEXT.get(matrix_rule["lifecycle"], matrix_rule["lifecycle"]),
+            % (matrix_rule["purpose"], LIFECYCLE_TEXT.get(matrix_rule["lifecycle"], matrix_rule["lifecycle"]),
                matrix_rule["flow"], "from" if matrix_rule["direction"] == "in" else "to",
                matrix_rule["peer_component"]))
 
@@ -321,7 +315,7 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
 def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None, target_version=None):
     """Facts from read_state.ps1: the outbound decision and the SES version, each with its source.
 
-    With ``target_version``, also whether the host counts as migrated to it (``migrated``).
+    ``migrated`` tells whether the host runs ``target_version`` (empty: the catalog's newest release) or later.
     """
     read_result = read_result or {}
     detected = detected_version(read_result.get("products"))
@@ -339,8 +333,7 @@ def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory
         version, version_source = None, "unknown"
     state = {"filter_outbound": outbound, "filter_outbound_source": outbound_source,
              "detected_version": detected, "version": version, "version_source": version_source}
-    if target_version is not None:
-        state["migrated"] = is_migrated(version, target_version)
+    state["migrated"] = is_migrated(version, target_version or VENDOR.default_target)
     return state
 
 

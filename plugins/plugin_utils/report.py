@@ -14,12 +14,14 @@ import io
 import json
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import ANY
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import LIFECYCLES, VENDOR
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ses_catalog import COMPONENTS
 
 __metaclass__ = type
 
 REPORT_FILES = ("port_matrix.json", "port_matrix.csv", "port_matrix.md")
-LIFECYCLE_ORDER = ("permanent", "legacy", "new", "legacy_agent")
-COMPONENT_ORDER = ("backend", "agent_handler", "console", "agent", "sql_server", "syslog_server")
+LIFECYCLE_ORDER = LIFECYCLES
+COMPONENT_ORDER = COMPONENTS
 CSV_COLUMNS = ("host", "address", "components", "direction", "protocol", "port", "peers",
                "lifecycle", "purpose", "name", "phase", "preview", "any_peer")
 # How many hosts a collapsed table names, and how many peers a table cell lists.
@@ -204,7 +206,7 @@ def render_markdown(matrix):
     for name, reason in gate.get("blocking_reasons", {}).items():
         lines.append("  - %s: %s" % (name, reason))
     agents = "**ready**" if gate["agents_ready"] else "**not ready**"
-    lines.append("- Agents at 2.7.1 (TCP 17000 can go): %s" % agents)
+    lines.append("- Agents at %s (TCP 17000 can go): %s" % (_agent_https(matrix), agents))
     old_agents = gate.get("blocking_agents_count") or 0
     if old_agents:
         listed = gate.get("blocking_agents", [])
@@ -218,7 +220,8 @@ def render_markdown(matrix):
     lines += ["", "## Rules open to any address", ""] + (_any_lines(matrix) or ["None."])
     lines += ["", "## Flows", ""] + render_mermaid(matrix) + [""]
     lines += ["Solid arrows: permanent flows; **bold**: new in %s; dashed: legacy flows (removed by "
-              "cleanup) and TCP 17000 for agents older than 2.7.1." % matrix["target_version"], ""]
+              "cleanup) and TCP 17000 for agents older than %s." % (matrix["target_version"], _agent_https(matrix)),
+              ""]
     lines += ["## Rules per host", ""]
     for names in host_groups(matrix):
         host = matrix["hosts"][names[0]]
@@ -319,3 +322,8 @@ def render_all(matrix):
         "port_matrix.csv": render_csv(matrix),
         "port_matrix.md": render_markdown(matrix),
     }
+
+
+def _agent_https(matrix):
+    """The release from which agents talk HTTPS (a matrix written before it was recorded: the vendor's)."""
+    return matrix.get("agent_https_version") or VENDOR.agent_https_version

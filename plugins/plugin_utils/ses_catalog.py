@@ -19,18 +19,19 @@ Each row is one flow: who opens the connection (source), who accepts it
   instances and syslog settings are site-specific).
 
 Supporting a future release is a data change: add rows with ``introduced`` /
-``removed`` set to it, and ``KNOWN_RELEASES`` grows by one entry.
+``removed`` set to it, and ``RELEASES`` grows by one entry. Nothing else names a
+release: the baseline of a migration is the release before its target, the
+default target is the newest release, and texts are written from these values
+(tests/unit/plugins/plugin_utils/test_release_as_data.py adds a release this way).
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
 
-# The release the 2.7.1 migration starts from (the table's "Port 2.6" column).
-BASELINE_VERSION = "2.6"
-# Releases the table knows. A target older than the baseline is refused.
-KNOWN_RELEASES = ("2.6", "2.7.1")
-DEFAULT_TARGET_VERSION = "2.7.1"
+# The releases at which the table changes, oldest first. A migration targets one of
+# them and starts from the one before it (2.7.1 starts from the "Port 2.6" column).
+RELEASES = ("2.6", "2.7.1")
 # Agents at this release or later talk HTTPS; older ones need TCP 17000.
 AGENT_HTTPS_VERSION = "2.7.1"
 

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import (
-    PHASE_LIFECYCLES, check_catalog, lifecycle_of, resolve_rows)
+    PHASE_LIFECYCLES, VENDOR, check_catalog, lifecycle_of, resolve_rows)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
 __metaclass__ = type
@@ -123,10 +123,10 @@ def test_a_row_outside_baseline_and_target_is_dropped():
 
 
 def test_defaults_and_releases():
-    assert ses_catalog.BASELINE_VERSION == "2.6"
-    assert ses_catalog.DEFAULT_TARGET_VERSION == "2.7.1"
-    assert ses_catalog.AGENT_HTTPS_VERSION == "2.7.1"
-    assert ses_catalog.KNOWN_RELEASES == ("2.6", "2.7.1")
+    assert VENDOR.baseline_for(parse_version("2.7.1")) == "2.6"
+    assert VENDOR.default_target == "2.7.1"
+    assert VENDOR.agent_https_version == "2.7.1"
+    assert VENDOR.releases == ses_catalog.RELEASES == ("2.6", "2.7.1")
 
 
 @pytest.mark.parametrize("change, complaint", [
@@ -139,7 +139,7 @@ def test_defaults_and_releases():
     ({"destination": "dns"}, "unknown destination 'dns'"),
     ({"topology": "nearby"}, "topology must be one of"),
     ({"lifecycle": "forever"}, "lifecycle must be one of"),
-    ({"introduced": "2.8"}, "introduced '2.8' is not in KNOWN_RELEASES"),
+    ({"introduced": "2.8"}, "introduced '2.8' is not one of the releases"),
 ])
 def test_check_catalog_finds_a_broken_row(change, complaint):
     rows = copy.deepcopy(list(ses_catalog.FLOWS))
