@@ -109,8 +109,9 @@ class ActionModule(ActionBase):
         # per-host plays enter.
         targets = {key: connections.hosts_with_work(matrix["hosts"], handling, key) for key in ("rules", "retired_rules")}
         if args["set_fact"]:
-            result["ansible_facts"] = {"ses_port_matrix": matrix, "ses_fleet_hosts": handling,
-                                       "ses_fleet_targets": targets}
+            result["ansible_facts"] = {"ses_fleet_targets": targets}
+            if args["matrix_fact"]:
+                result["ansible_facts"].update(ses_port_matrix=matrix, ses_fleet_hosts=handling)
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
         result["summary"] = summarize(matrix)
         if args.get("handoff"):

@@ -170,6 +170,20 @@ def test_set_fact_false_writes_the_report_only(tmp_path):
     assert json.loads((tmp_path / "report" / "port_matrix.json").read_text())["hosts"]["con1"]["address"] == "192.0.2.21"
 
 
+def test_matrix_fact_false_sets_only_the_targets(tmp_path):
+    """migrate keeps the matrix out of localhost's facts: every later task there would pay for it."""
+    playbook = [{"name": "targets only", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "matrix", "ses_evolution.firewall.port_matrix": {"matrix_fact": False}, "register": "pm"},
+        {"name": "dump", "ansible.builtin.copy": {
+            "content": "{{ {'facts': pm.ansible_facts | list, 'targets': ses_fleet_targets,"
+                       " 'has_matrix': ses_port_matrix is defined} | to_json }}",
+            "dest": "{{ dump_to }}"}}]}]
+    process, dump = run(tmp_path, INVENTORY, playbook=playbook)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert dump["facts"] == ["ses_fleet_targets"] and dump["has_matrix"] is False
+    assert set(dump["targets"]) == {"rules", "retired_rules"} and dump["targets"]["rules"]
+
+
 HANDOFF_INVENTORY = yaml.safe_load(yaml.safe_dump(INVENTORY))
 HANDOFF_INVENTORY["all"]["hosts"] = {"other": None}  # in the inventory, in no SES group
 
@@ -223,7 +237,7 @@ def test_handoff_name_is_checked(tmp_path):
 
 def test_argument_spec_comes_from_the_stub():
     options = yaml.safe_load(stub.DOCUMENTATION)["options"]
-    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact",
+    assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact", "matrix_fact",
                                                          "handoff", "report_mode"}
     assert action.ARGUMENT_SPEC["phase"] == {"type": "str", "choices": ["migrate", "cleanup"]}
     assert action.ARGUMENT_SPEC["report_dir"] == {"type": "path"}
