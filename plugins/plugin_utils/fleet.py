@@ -54,8 +54,15 @@ class Host:
         self._network = None
         self.version = version
         self.version_text = version_text
-        # Parsed component settings, e.g. "sql_ports" -> [("tcp", 1433)], "agent_networks" -> [...].
+        # Parsed component settings by variable, e.g. "ses_sql_ports" -> [("tcp", 1433)]: read them with setting().
         self.settings = {}
+
+    def setting(self, variable, default=None):
+        """The parsed value of the inventory variable ``variable`` (for example ses_agent_networks) on this host."""
+        return self.settings.get(variable, default)
+
+    def has_setting(self, variable):
+        return variable in self.settings
 
     @property
     def network(self):
@@ -256,9 +263,9 @@ def build_fleet(groups, hostvars, phase="migrate", target_version=None, group_na
 
     problems.raise_if_any()
     warnings = ["host '%s': %s holds %s, every address, accepted because %s is true"
-                % (name, "ses_" + key, network, ALLOW_WORLD_VARIABLE)
+                % (name, key, network, ALLOW_WORLD_VARIABLE)
                 for name, host in sorted(hosts.items()) for key, value in sorted(host.settings.items())
-                if key not in ("sql_ports", "syslog_ports") and value
+                if not key.endswith("_ports") and value
                 for network in value if network.prefixlen == 0]
     return Fleet(hosts, members, phase, str(target_version), target, warnings, catalog)
 
@@ -306,7 +313,7 @@ def _address_of(name, variables):
 
 
 def _parse_setting(settings, variable, value, where, problems, allow_world=False):
-    key = variable[len("ses_"):]
+    key = variable
     if key in settings:
         return
     if variable.endswith("_ports"):

@@ -43,7 +43,7 @@ def gate_verdict(fleet):
                   if why_blocking(host.version, host.version_text, agent_minimum, agent_https)]
     network_variable = ses_catalog.OUTSIDE_INVENTORY["agent"]["variable"]
     handlers_with_networks = sorted(host.name for host in fleet.of("agent_handler")
-                                    if host.settings[network_variable[4:]] != [])
+                                    if host.setting(network_variable) != [])
     return {
         "backoffice_ready": not reasons,
         "blocking_hosts": sorted(reasons),
@@ -53,6 +53,6 @@ def gate_verdict(fleet):
         "blocking_agents_count": len(old_agents),
         "agent_networks_unverified": handlers_with_networks,
         # The declared networks themselves: the agents' gate counts the export's rows in each.
-        "agent_networks": {name: [str(network) for network in fleet.hosts[name].settings[network_variable[4:]] or []]
+        "agent_networks": {name: [str(network) for network in fleet.hosts[name].setting(network_variable) or []]
                            for name in handlers_with_networks},
     }

@@ -42,6 +42,28 @@ def _merge(current, networks):
     return current
 
 
+class _PendingRule:
+    """A rule being collected: its row, its ends' components and the peers merged so far."""
+
+    __slots__ = ("row", "component", "peer_component", "networks", "owns_networks")
+
+    def __init__(self, row, component, peer_component, networks):
+        self.row = row
+        self.component = component
+        self.peer_component = peer_component
+        # The end's own list, shared until a second flow merges into it (copy on merge): rules and
+        # flows of one end then collapse its networks once (the agents' end holds every agent).
+        self.networks = networks
+        self.owns_networks = False
+
+    def merge(self, networks):
+        if self.networks is not None and networks is not None and not self.owns_networks:
+            self.networks = self.networks + networks
+            self.owns_networks = True
+        else:
+            self.networks = _merge(self.networks, networks)
+
+
 class _RuleSet:
     """Rules of one host (or of all agents, which share theirs), keyed so that peers merge."""
 
@@ -52,18 +74,14 @@ class _RuleSet:
         key = (direction, row.id, protocol, port, row.lifecycle)
         rule = self.rules.get(key)
         if rule is None:
-            # The end's own list, shared until a second flow merges into it (copy on merge): rules and
-            # flows of one end then collapse its networks once (the agents' end holds every agent).
-            self.rules[key] = [row, component, peer_component, networks, False]
-        elif rule[3] is not None and networks is not None and not rule[4]:
-            rule[3] = rule[3] + networks
-            rule[4] = True
+            self.rules[key] = _PendingRule(row, component, peer_component, networks)
         else:
-            rule[3] = _merge(rule[3], networks)
+            rule.merge(networks)
 
     def render(self, lifecycles, peers_of=collapse):
         kept, retired = [], []
-        for (direction, flow_id, protocol, port, lifecycle), (row, component, peer, networks, _own) in self.rules.items():
+        for (direction, flow_id, protocol, port, lifecycle), pending in self.rules.items():
+            row, component, peer, networks = pending.row, pending.component, pending.peer_component, pending.networks
             rule = {
                 "name": "%s_%s_%s%d_%s" % (direction, flow_id, protocol, port, lifecycle),
                 "direction": direction, "protocol": protocol, "port": port,
@@ -109,7 +127,7 @@ class MatrixBuilder:
         if row.source in ses_catalog.EXTERNAL_ENDS:
             variable = ses_catalog.EXTERNAL_ENDS[row.source]
             for host in fleet.of(row.destination):
-                networks = host.settings[variable[4:]]
+                networks = host.setting(variable)
                 if networks != [] and self._topology_ok(row, None, host):
                     self._warn_any(networks, host, row, variable, "unset (or [\"any\"])",
                                    "set it to the CIDRs you mean, or [] for no rule")
@@ -117,7 +135,7 @@ class MatrixBuilder:
         elif row.destination in ses_catalog.EXTERNAL_ENDS:
             variable = ses_catalog.EXTERNAL_ENDS[row.destination]
             for host in fleet.of(row.source):
-                networks = host.settings[variable[4:]]
+                networks = host.setting(variable)
                 if networks != [] and self._topology_ok(row, host, None):
                     self._warn_any(networks, host, row, variable, "unset (or [\"any\"])",
                                    "set it to the CIDRs you mean, or [] for no rule")
@@ -128,11 +146,11 @@ class MatrixBuilder:
             outside = ses_catalog.OUTSIDE_INVENTORY["agent"]
             for host in fleet.of(row.destination):
                 if host.name not in self.agent_ends:
-                    networks = _merge(list(self.agent_networks), host.settings[outside["variable"][4:]])
+                    networks = _merge(list(self.agent_networks), host.setting(outside["variable"]))
                     self.agent_ends[host.name] = None if networks == [] else networks
                 networks = self.agent_ends[host.name]
                 self._warn_any(networks, host, row, outside["variable"],
-                               "[\"any\"]" if host.settings[outside["variable"][4:]] is None
+                               "[\"any\"]" if host.setting(outside["variable"]) is None
                                else "empty and no ses_agents host is known",
                                "list the agents' networks in %s" % outside["variable"])
                 yield End(outside["label"], "agent", networks=networks), End(host.name, row.destination, host)
@@ -161,7 +179,7 @@ class MatrixBuilder:
         spec = ses_catalog.OUTSIDE_INVENTORY.get(row.destination)
         if spec is None:
             return None
-        networks = source.settings[spec["variable"][4:]]
+        networks = source.setting(spec["variable"])
         if networks == [] and not destinations:
             if spec["when_unknown"] != "any":
                 return None
@@ -187,10 +205,9 @@ class MatrixBuilder:
         """(row, protocol, port) triples; a site setting (SQL instance, syslog) replaces the table's ports."""
         setting = rows[0].ports_setting
         if setting:
-            key = setting[4:]
             for end in (destination, source):
-                if end.host is not None and key in end.host.settings:
-                    pairs = end.host.settings[key]
+                if end.host is not None and end.host.has_setting(setting):
+                    pairs = end.host.setting(setting)
                     if pairs is not None:
                         return [(rows[0], protocol, port) for protocol, port in pairs]
                     break
