@@ -28,6 +28,8 @@ description:
   - A rule that cannot be rendered exactly is an error naming the rule.
 author:
   - ses_evolution.firewall contributors
+extends_documentation_fragment:
+  - ses_evolution.firewall.linux_management
 options:
   _input:
     description: The host's matrix rules (dicts with C(name), C(direction), C(protocol), C(port), C(peers)).
@@ -44,26 +46,9 @@ options:
     description: Also render C(SES_OUT) with the C(out) rules.
     type: bool
     default: false
-  management_sources:
-    description:
-      - Addresses or CIDRs allowed on O(management_port) whatever the rules; V(any) allows every address.
-      - Unset (null), the address in O(connection_client) is used.
-    type: list
-    elements: str
-  management_port:
-    description: The TCP port of the management connection (SSH).
-    type: int
-    default: 22
-  connection_client:
-    description: The host's C(SSH_CLIENT) or C(SSH_CONNECTION) value, used when O(management_sources) is unset.
-    type: str
   final_drop:
     description: End each chain with a drop (the standalone behaviour). Without it the traffic our chain does
       not accept returns to C(INPUT) / C(OUTPUT) and their policy decides.
-    type: bool
-    default: true
-  allow_icmp:
-    description: Accept ICMP and ICMPv6 echo requests (ping).
     type: bool
     default: true
   extra_input:

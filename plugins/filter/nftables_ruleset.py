@@ -28,6 +28,8 @@ description:
   - The role M(ses_evolution.firewall.linux_firewall) uses it; see the collection's C(docs/linux.md).
 author:
   - ses_evolution.firewall contributors
+extends_documentation_fragment:
+  - ses_evolution.firewall.linux_management
 options:
   _input:
     description: The host's matrix rules (dicts with C(name), C(direction), C(protocol), C(port), C(peers)).
@@ -43,20 +45,6 @@ options:
     description: Also render the C(out) rules, in an output chain with a drop policy.
     type: bool
     default: false
-  management_sources:
-    description:
-      - Addresses or CIDRs allowed on O(management_port) whatever the rules; V(any) allows every address.
-      - Unset (null), the address in O(connection_client) is used.
-    type: list
-    elements: str
-  management_port:
-    description: The TCP port of the management connection (SSH).
-    type: int
-    default: 22
-  connection_client:
-    description: The host's C(SSH_CLIENT) or C(SSH_CONNECTION) value ("ADDRESS PORT ..."), used when
-      O(management_sources) is unset.
-    type: str
   table:
     description: Name of the collection's table (family C(inet)), and prefix of the chains in V(integrate) mode.
     type: str
@@ -67,10 +55,6 @@ options:
   jump_from_output:
     description: V(integrate) mode with O(filter_outbound), the base chain that jumps to our output chain.
     type: str
-  allow_icmp:
-    description: Accept ICMP and ICMPv6 echo requests (ping).
-    type: bool
-    default: true
   extra_input:
     description: Raw nft statements appended to our input chain, as given (validated by C(nft -c) on the host).
     type: list

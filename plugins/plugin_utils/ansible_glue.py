@@ -14,6 +14,8 @@ Controller side only: no module imports it (module_utils may not import ansible.
 
 from __future__ import annotations
 
+import importlib
+
 import yaml
 
 from ansible.errors import AnsibleFilterError
@@ -53,10 +55,27 @@ def _spec(options):
     return spec
 
 
+_OWN_FRAGMENTS = "ses_evolution.firewall."
+
+
+def with_fragments(doc):
+    """``doc`` with the options of the collection's own documentation fragments it extends, as ansible-doc
+    shows them (the plugin's own options win)."""
+    options = {}
+    for name in doc.get("extends_documentation_fragment") or ():
+        if not name.startswith(_OWN_FRAGMENTS):
+            raise ValueError("documentation fragment %r: only the collection's own fragments are read" % name)
+        module = importlib.import_module("ansible_collections.ses_evolution.firewall.plugins.doc_fragments."
+                                         + name[len(_OWN_FRAGMENTS):])
+        options.update(yaml.safe_load(module.ModuleDocFragment.DOCUMENTATION).get("options") or {})
+    options.update(doc.get("options") or {})
+    return dict(doc, options=options)
+
+
 def argument_spec_from_doc(documentation):
-    """The argument spec of a plugin's DOCUMENTATION (a YAML text, or a dict already loaded)."""
+    """The argument spec of a plugin's DOCUMENTATION (a YAML text, or a dict already loaded), fragments included."""
     doc = yaml.safe_load(documentation) if isinstance(documentation, str) else documentation
-    return _spec((doc or {}).get("options"))
+    return _spec(with_fragments(doc or {}).get("options"))
 
 
 class FilterDoc:
