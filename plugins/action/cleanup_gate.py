@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
@@ -78,7 +80,12 @@ class ActionModule(ActionBase):
             return result
         agents = cleanup_gate.agents_verdict(matrix, args["agents"], agent_export, args.get("minimum_agents"))
         plan = cleanup_gate.cleanup_plan(matrix, agents)
+        refusal = cleanup_gate.refusal_lines(backoffice, agents)
         result["changed"] = False
+        if not refusal:
+            # Returned, not set as a fact: the playbook's set_fact keeps it out of any fact cache, so no
+            # earlier run's record can stand in for this run's.
+            result["run"] = self._run_record(task_vars, args, backoffice, agents)
         result["ansible_facts"] = {"ses_cleanup_gate": {
             "ready": backoffice["ready"],
             "blocking_hosts": backoffice["blocking_hosts"],
@@ -86,7 +93,29 @@ class ActionModule(ActionBase):
             "agents": agents,
             "agents_table": cleanup_gate.agents_table(agents),
             "plan": plan,
-            "dry_run": cleanup_gate.plan_lines(plan),
+            "dry_run": cleanup_gate.plan_lines(plan) + cleanup_gate.reminders(agents),
+            "refusal": refusal,
             "rules_to_remove": sum(len(entry["removed"]) for entry in plan.values()),
         }}
         return result
+
+    def _run_record(self, task_vars, args, backoffice, agents):
+        """This run's record (the gates passed): what the audit record says about the run."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return {
+            "gate_passed": True,
+            "confirmed": bool(args["confirm"]),
+            "run_id": now.strftime("%Y%m%dT%H%M%S%fZ"),
+            "started": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "playbook": "ses_evolution.firewall.cleanup",
+            "ansible_version": plain((task_vars.get("ansible_version") or {}).get("full")),
+            "inventory": plain(task_vars.get("ansible_inventory_sources") or []),
+            "limit": plain(task_vars.get("ansible_limit")),
+            "check_mode": bool(self._task.check_mode),
+            "target_version": backoffice["target_version"],
+            "version_source": backoffice["version_source"],
+            "command_line_version_accepted": backoffice["command_line_version_accepted"],
+            "agents_removed": agents["remove_legacy_agent"],
+            "agent_sources": agents["sources"],
+            "gate_table": backoffice["table"],
+        }

@@ -84,6 +84,12 @@ options:
       - The least number of agents the export must list, for example the expected agent count (the playbook
         sets it from C(ses_agent_export_min_agents)). Unset, no floor beyond the inventory's agent hosts.
     type: int
+  confirm:
+    description:
+      - The user confirmed the removal (the playbook sets it from C(ses_cleanup_confirm)). It is written into
+        the run record RV(run); without it the playbook stops after the dry run.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -125,6 +131,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+run:
+  description:
+    - This run's record, only when both gates pass - C(gate_passed), C(confirmed), C(run_id), C(started),
+      C(playbook), C(ansible_version), C(inventory), C(limit), C(check_mode), C(target_version),
+      C(version_source), C(command_line_version_accepted), C(agents_removed), C(agent_sources), C(gate_table).
+    - Returned rather than set as a fact, so that the playbook keeps it out of any fact cache (set_fact); the
+      removal play and the audit record read it, and a host without it removes nothing.
+  returned: when both gates pass
+  type: dict
 ansible_facts:
   description: The fact C(ses_cleanup_gate).
   returned: success
@@ -159,7 +174,13 @@ ansible_facts:
           description: Per host of the matrix, C(rules) to apply (the platform role's input), C(removed) and C(removed_names).
           type: dict
         dry_run:
-          description: Lines that show, per host, what cleanup would remove.
+          description: Lines that show, per host, what cleanup would remove, then what to do by hand when it removes
+            TCP 17000 (turn off the agent handler groups' old protocol).
+          type: list
+          elements: str
+        refusal:
+          description: Why the cleanup stops - the blocking gate's table, then its verdict as the last line; empty
+            when both gates pass. The backoffice gate speaks first; the agents' gate only when it was requested.
           type: list
           elements: str
         rules_to_remove:

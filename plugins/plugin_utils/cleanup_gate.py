@@ -275,6 +275,34 @@ def agents_table(verdict):
     return lines
 
 
+def refusal_lines(backoffice, agents):
+    """Why the cleanup stops, as lines (the gate's table, then the verdict), or [] when both gates pass.
+
+    The agents' gate speaks only when the backoffice's passed: the user fixes one thing at a time.
+    """
+    if not backoffice["ready"]:
+        return list(backoffice["table"]) + [
+            "Cleanup refused: %s cannot be shown to run %s or later (unreachable, version unknown or older, or "
+            "taken from -e ses_version; table above). The vendor keeps the old rules until every backend, agent "
+            "handler and console runs the new release. Nothing was changed."
+            % (", ".join(backoffice["blocking_hosts"]), backoffice["target_version"])]
+    if agents["requested"] and not agents["ready"]:
+        return agents_table(agents) + [
+            "The agents' gate refused (table above): TCP 17000 stays while any agent may run a version older than "
+            "%s. Run without -e ses_cleanup_agents=true to remove only the legacy backoffice rules. Nothing was "
+            "changed." % agents["minimum_version"]]
+    return []
+
+
+def reminders(agents):
+    """What the user must also do by hand once the cleanup removes TCP 17000."""
+    if not agents.get("remove_legacy_agent"):
+        return []
+    return ['TCP 17000 is removed with the agents\' gate: in the administration console, turn off "Enable old '
+            'communication protocol" in every agent handler group, so that no agent handler keeps serving the old '
+            'protocol.']
+
+
 def cleanup_plan(matrix, agents):
     """Per host: the rules to keep (what the role applies) and the rules cleanup removes.
 

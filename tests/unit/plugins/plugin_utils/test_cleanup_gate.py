@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agent_export import parse_agent_export
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
     agents_table, agents_verdict, backoffice_hosts, backoffice_verdict, cleanup_plan, detections_from_probes,
-    host_probe_results, is_managed, plan_lines, platform_of)
+    host_probe_results, is_managed, plan_lines, platform_of, refusal_lines, reminders)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.matrix import compute_matrix
 
 __metaclass__ = type
@@ -358,3 +358,32 @@ def test_a_host_probe_counts_only_with_this_runs_token():
     assert host_probe_results(dict(recorded, token=None), None) == []
     assert host_probe_results({"results": [{"ping": "pong"}]}, "t0k3n") == []
     assert host_probe_results("pong", "t0k3n") == []
+
+
+def test_refusal_speaks_for_the_backoffice_first_and_ends_with_the_verdict():
+    matrix = _matrix(con1={"ses_version": "2.6.3"}, **{"agent-b": {"ses_version": "2.6.3"}})
+    backoffice = backoffice_verdict(matrix, _all_reachable(matrix))
+    lines = refusal_lines(backoffice, agents_verdict(matrix, requested=True))
+    assert lines[:-1] == backoffice["table"]
+    assert lines[-1].startswith("Cleanup refused: con1 cannot be shown to run 2.7.1 or later")
+    assert lines[-1].endswith("Nothing was changed.")
+
+
+def test_refusal_by_the_agents_gate_only_when_requested():
+    matrix = _matrix(**{"agent-b": {"ses_version": "2.6.3"}})
+    backoffice = backoffice_verdict(matrix, _all_reachable(matrix))
+    assert refusal_lines(backoffice, agents_verdict(matrix, requested=False)) == []
+    agents = agents_verdict(matrix, requested=True)
+    lines = refusal_lines(backoffice, agents)
+    assert lines[:-1] == agents_table(agents)
+    assert lines[-1].startswith("The agents' gate refused (table above): TCP 17000 stays while any agent may run "
+                                "a version older than 2.7.1.")
+
+
+def test_no_refusal_and_the_reminder_when_both_gates_pass():
+    matrix = _matrix()
+    backoffice = backoffice_verdict(matrix, _all_reachable(matrix))
+    agents = agents_verdict(matrix, requested=True)
+    assert refusal_lines(backoffice, agents) == []
+    assert len(reminders(agents)) == 1 and '"Enable old communication protocol"' in reminders(agents)[0]
+    assert reminders(agents_verdict(matrix, requested=False)) == []
