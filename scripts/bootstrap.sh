@@ -49,6 +49,8 @@ APT_PACKAGES=(
     python3 python3-venv python3-pip
     git ca-certificates
     nftables iptables iproute2 procps iputils-ping socat
+    # python3-apt: ansible.builtin.apt, which the linux_firewall role's package step runs.
+    python3-apt
     openssh-server openssh-client
     shellcheck
 )
