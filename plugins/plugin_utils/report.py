@@ -181,6 +181,26 @@ def _host_details(host):
     return "; ".join(details)
 
 
+def _group_versions(matrix, names):
+    """' Versions: 2.6.3 (ah1, ...); 2.7.1 (...).': the same rules do not mean the same release."""
+    if not set(matrix["hosts"][names[0]]["components"]) & set(COMPONENT_ORDER[:4]):
+        return ""  # SQL and syslog servers run no SES release
+    by_version = {}
+    for name in names:
+        version = matrix["hosts"][name].get("version") or "unknown, ses_version unset"
+        by_version.setdefault(version, []).append(name)
+    parts = []
+    for version in sorted(by_version, key=lambda item: (item.startswith("unknown"), _version_key(item))):
+        members = by_version[version]
+        more = " and %d more" % (len(members) - LISTED_HOSTS) if len(members) > LISTED_HOSTS else ""
+        parts.append("%s (%s%s)" % (_cell(version), _cell(", ".join(members[:LISTED_HOSTS])), more))
+    return " Versions: %s." % "; ".join(parts)
+
+
+def _version_key(text):
+    return [int(part) if part.isdigit() else 0 for part in text.split(".")]
+
+
 def render_markdown(matrix):
     """A reviewer's view: verdict, warnings, a Mermaid flow diagram and one rule table per host group."""
     summary = summarize(matrix)
@@ -225,7 +245,7 @@ def render_markdown(matrix):
     for names in host_groups(matrix):
         host = matrix["hosts"][names[0]]
         lines += [_host_title(matrix, names), "", _host_details(host) if len(names) == 1 else
-                  "Components: %s." % ", ".join(host["components"]), ""]
+                  "Components: %s.%s" % (", ".join(host["components"]), _group_versions(matrix, names)), ""]
         if host["rules"]:
             lines += _rule_table(host["rules"])
         else:

@@ -251,3 +251,16 @@ def test_mermaid_draws_each_host_of_a_small_fleet():
     assert '["con2<br/>console<br/>10.77.0.22"]' in text
     assert text.count('(["agents"])') == 1
     assert "Hosts in each node of the diagram" not in render_markdown(matrix)  # each host is its own node
+
+
+def test_a_grouped_table_names_each_version_of_its_hosts():
+    """con1 runs 2.6.3 and con2 2.7.1: same rules, one table, but the reader must see both versions."""
+    groups = dict(GROUPS, ses_consoles=["con1", "con2", "con3"])
+    hostvars = dict(HOSTVARS, con2={"ses_address": "10.77.0.22", "ses_version": "2.7.1"},
+                    con3={"ses_address": "10.77.0.23"})
+    text = render_markdown(compute_matrix(groups, hostvars))
+    title = "### 3 hosts with the same rules (console): con1 (10.77.0.21), con2 (10.77.0.22), con3 (10.77.0.23)"
+    assert title in text
+    section = text[text.index(title):].split("\n\n")[1]
+    assert section == ("Components: console. Versions: 2.6.3 (con1); 2.7.1 (con2); "
+                       "unknown, ses_version unset (con3).")
