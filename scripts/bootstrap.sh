@@ -17,6 +17,8 @@
 #      (Ansible Galaxy is not needed), plus a symlink to this checkout.
 #   4. The pip bootstrap script ansible-test looks for in its cache, made from a
 #      pip wheel, so that ansible-test does not need to download it.
+#   5. mermaid (pinned) from the npm registry under .cache/mermaid, which the report's
+#      diagram test renders in Debian's headless chromium.
 #
 # It writes .cache/env.sh in the checkout: source it to get the same PATH and
 # ANSIBLE_COLLECTIONS_PATH that scripts/test.sh uses. Nothing else is changed
@@ -34,6 +36,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 COLLECTIONS_DIR="${SES_COLLECTIONS_DIR:-$HOME/.ansible/collections}"
 VENV="${SES_VENV:-$HOME/.cache/ses_evolution_firewall/venv}"
 DOWNLOAD_DIR="$HOME/.cache/ses_evolution_firewall/downloads"
+# The mermaid release the report's diagram test renders with (npm registry).
+MERMAID_VERSION="11.12.2"
 ANSIBLE_BUNDLE_VERSION="12.3.0"
 # namespace.name of each collection taken from the ansible wheel. community.windows
 # holds win_firewall_rule and needs ansible.windows; the others serve the roles,
@@ -49,8 +53,12 @@ APT_PACKAGES=(
     python3 python3-venv python3-pip
     git ca-certificates
     nftables iptables iproute2 procps iputils-ping socat
+    # python3-apt: ansible.builtin.apt, which the linux_firewall role's package step runs.
+    python3-apt
     openssh-server openssh-client
     shellcheck
+    # The report's Mermaid diagrams are rendered by the real mermaid library in this browser.
+    chromium
 )
 
 say() { printf 'bootstrap: %s\n' "$*"; }
@@ -241,6 +249,35 @@ PY
     say "ansible-test: wrote $stand_in"
 }
 
+# ---------------------------------------------------------------- 5. mermaid
+install_mermaid() {
+    local dest="$REPO/.cache/mermaid"
+    if [ -f "$dest/node_modules/mermaid/package.json" ] &&
+        grep -q "\"version\": \"$MERMAID_VERSION\"" "$dest/node_modules/mermaid/package.json"; then
+        say "mermaid: $MERMAID_VERSION present"
+        return
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        if [ "$(id -u)" -ne 0 ] || [ "${SES_SKIP_APT:-0}" = "1" ]; then
+            die "npm not found: install Node.js and npm"
+        fi
+        say "apt: installing npm"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm </dev/null >/dev/null
+    fi
+    say "mermaid: installing $MERMAID_VERSION into $dest"
+    mkdir -p "$dest"
+    # --ignore-scripts: the diagram test needs only the published dist/mermaid.min.js.
+    # The npm registry is the one source outside PyPI and Debian: when it cannot be reached, say so
+    # in a marker the diagram test reads (it then skips, naming the reason) instead of failing the set-up.
+    if npm install --prefix "$dest" --no-audit --no-fund --ignore-scripts --loglevel=error \
+        "mermaid@$MERMAID_VERSION" >/dev/null; then
+        rm -f "$dest/UNAVAILABLE"
+    else
+        echo "npm install mermaid@$MERMAID_VERSION failed on $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$dest/UNAVAILABLE"
+        say "WARNING: mermaid could not be installed from the npm registry; the diagram browser test will skip"
+    fi
+}
+
 write_env_file() {
     mkdir -p "$REPO/.cache"
     cat >"$REPO/.cache/env.sh" <<EOF
@@ -256,5 +293,6 @@ choose_python
 install_python_packages
 install_collections
 prepare_ansible_test_cache
+install_mermaid
 write_env_file
 say "done (python: $PYTHON; collections: $COLLECTIONS_DIR; environment: .cache/env.sh)"

@@ -112,6 +112,14 @@ probe:
   description: With O(state=probe), the sections read, separated by lines C(--ses-evolution-probe--).
   returned: state is probe
   type: str
+missing:
+  description:
+    - With O(state=probe), the backend's tools not found on the host (C(nft), or C(iptables-save),
+      C(ip6tables-save), C(iptables-restore), C(ip6tables-restore)); C(probe) is then empty.
+    - The role installs the backend's package, or stops naming it, when this is not empty.
+  returned: state is probe
+  type: list
+  elements: str
 msg:
   description: What was done.
   returned: always
@@ -133,6 +141,9 @@ from ansible_collections.ses_evolution.firewall.plugins.module_utils.host_state 
 
 MARKER = "--ses-evolution-probe--"
 JUMP_COMMENT = "ses_evolution_jump"
+# The tools each backend runs; a missing one is reported by the probe, not run.
+TOOLS = {"nftables": ("nft",),
+         "iptables": ("iptables-save", "ip6tables-save", "iptables-restore", "ip6tables-restore")}
 # The same syntax the controller enforces (plugin_utils/linux_rules.py), checked again here: nft joins
 # its arguments and parses them, so a name must never carry nft syntax.
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}\Z")
@@ -202,19 +213,16 @@ class Host:
         return sections
 
     # ---------------------------------------------------------------- probe
+    def missing(self):
+        """The backend's tools not found on the host (the role then installs their package or stops)."""
+        return [tool for tool in TOOLS[self.params["backend"]] if not self.has(tool)]
+
     def probe(self):
         state = self.params["state_dir"]
         if self.params["backend"] == "nftables":
-            if not self.has("nft"):
-                raise StateError("nft is not installed: install the nftables package, or set linux_firewall_backend: "
-                                 "iptables")
             sections = [self.output(["nft", "-j", "list", "ruleset"]), self.nft_fingerprint(),
                         read_text(os.path.join(state, "applied.nft"))] + self.foreign()
         else:
-            for tool in ("iptables-save", "ip6tables-save", "iptables-restore", "ip6tables-restore"):
-                if not self.has(tool):
-                    raise StateError("%s is not installed: install the iptables package, or set "
-                                     "linux_firewall_backend: nftables" % tool)
             table = self.params["table"]
             nft = self.has("nft")
             loaded = nft and self.run(["nft", "list", "table", "inet", table])[0] == 0
@@ -350,7 +358,10 @@ def main():
     state = HostState(params["state_dir"], params["token"])
     try:
         if params["state"] == "probe":
-            module.exit_json(changed=False, probe=host.probe(), msg="read")
+            missing = host.missing()
+            if missing:
+                module.exit_json(changed=False, probe="", missing=missing, msg="not found: " + ", ".join(missing))
+            module.exit_json(changed=False, probe=host.probe(), missing=[], msg="read")
         if module.check_mode:
             module.exit_json(changed=True, msg="check mode: nothing %s" % ("loaded" if params["state"] == "apply"
                                                                            else "committed"))

@@ -37,6 +37,8 @@ class Nftables:
 
     name = "nftables"
     stored_file = "applied.nft"
+    # The package that ships nft, under this name on Debian, Ubuntu, RHEL, SUSE and Alpine.
+    packages = ("nftables",)
 
     @staticmethod
     def render(rules, options, client):
@@ -58,6 +60,8 @@ class Iptables:
 
     name = "iptables"
     stored_file = "applied.iptables"
+    # The package that ships iptables(-save/-restore) and ip6tables(-save/-restore).
+    packages = ("iptables",)
 
     @staticmethod
     def render(rules, options, client):

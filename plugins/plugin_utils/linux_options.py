@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, linux_backends
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_rules import (
@@ -29,7 +29,8 @@ PREFIX = "linux_firewall_"
 # Path characters that mean something to nft's include line, to a shell, or end a line.
 _PATH = re.compile(r"^/[A-Za-z0-9_./@+,=-]*\Z")
 
-BOOLEANS = ("filter_outbound", "allow_icmp", "iptables_final_drop", "persist", "enable_service")
+BOOLEANS = ("filter_outbound", "allow_icmp", "iptables_final_drop", "persist", "enable_service",
+            "install_packages")
 # name: (lowest, highest, nullable)
 INTEGERS = {
     "management_port": (1, 65535, False),
@@ -112,6 +113,9 @@ def check_options(raw):
         options[name] = value if value in choices else None
         if options[name] is None:
             problems.append("%s must be one of %s, got %r" % (PREFIX + name, ", ".join(choices), value))
+    # What the role installs when the backend's tools are missing (and install_packages allows it).
+    backend = linux_backends.BACKENDS.get(options["backend"])
+    options["packages"] = list(backend.packages) if backend else []
     for name in PATHS:
         options[name] = to_path(raw.get(PREFIX + name), PREFIX + name, problems)
     options["nftables_table"] = check_nft_table(raw.get(PREFIX + "nftables_table"), PREFIX + "nftables_table",

@@ -27,8 +27,9 @@ CSV_COLUMNS = ("host", "address", "components", "direction", "protocol", "port",
 # How many hosts a collapsed table names, and how many peers a table cell lists.
 LISTED_HOSTS = 5
 LISTED_PEERS = 8
-# Above this many edges the diagram draws one node per component combination.
-MAX_EDGES = 150
+# Up to this many hosts (agents aside) the diagram draws one node per host; beyond, one node per
+# component group and topology, and a table under the diagram says which host is in which node.
+DIAGRAM_HOSTS = 8
 EXTERNAL_LABELS = {
     "agents": "agents",
     "public_api_clients": "public API clients",
@@ -182,6 +183,26 @@ def _host_details(host):
     return "; ".join(details)
 
 
+def _group_versions(matrix, names):
+    """' Versions: 2.6.3 (ah1, ...); 2.7.1 (...).': the same rules do not mean the same release."""
+    if not set(matrix["hosts"][names[0]]["components"]) & set(COMPONENT_ORDER[:4]):
+        return ""  # SQL and syslog servers run no SES release
+    by_version = {}
+    for name in names:
+        version = matrix["hosts"][name].get("version") or "unknown, ses_version unset"
+        by_version.setdefault(version, []).append(name)
+    parts = []
+    for version in sorted(by_version, key=lambda item: (item.startswith("unknown"), _version_key(item))):
+        members = by_version[version]
+        more = " and %d more" % (len(members) - LISTED_HOSTS) if len(members) > LISTED_HOSTS else ""
+        parts.append("%s (%s%s)" % (_cell(version), _cell(", ".join(members[:LISTED_HOSTS])), more))
+    return " Versions: %s." % "; ".join(parts)
+
+
+def _version_key(text):
+    return [int(part) if part.isdigit() else 0 for part in text.split(".")]
+
+
 def render_markdown(matrix):
     """A reviewer's view: verdict, warnings, a Mermaid flow diagram and one rule table per host group."""
     summary = summarize(matrix)
@@ -222,11 +243,12 @@ def render_markdown(matrix):
     lines += ["Solid arrows: permanent flows; **bold**: new in %s; dashed: legacy flows (removed by "
               "cleanup) and TCP 17000 for agents older than %s." % (matrix["target_version"], _agent_https(matrix)),
               ""]
+    lines += render_node_table(matrix)
     lines += ["## Rules per host", ""]
     for names in host_groups(matrix):
         host = matrix["hosts"][names[0]]
         lines += [_host_title(matrix, names), "", _host_details(host) if len(names) == 1 else
-                  "Components: %s." % ", ".join(host["components"]), ""]
+                  "Components: %s.%s" % (", ".join(host["components"]), _group_versions(matrix, names)), ""]
         if host["rules"]:
             lines += _rule_table(host["rules"])
         else:
@@ -253,38 +275,63 @@ def _label(text):
     return str(text).replace('"', "#quot;")
 
 
+def diagram_nodes(matrix):
+    """The diagram's nodes: ([(node id, label, [host names])], grouped). Agents are not among them.
+
+    Up to DIAGRAM_HOSTS hosts, one node per host. Beyond, a network team cannot
+    follow crossing edges, so hosts with the same components and topology share
+    one node ("5 co-located backends", "150 agent handlers").
+    """
+    names = [name for group in host_groups(matrix) for name in group
+             if "agent" not in matrix["hosts"][name]["components"]]
+    if len(names) <= DIAGRAM_HOSTS:
+        return [("h%d" % index, _host_label(matrix, name), [name]) for index, name in enumerate(names)], False
+    groups = {}
+    for name in names:
+        groups.setdefault(tuple(matrix["hosts"][name]["components"]), []).append(name)
+    return [("g%d" % index, _group_label(components, members), members)
+            for index, (components, members) in enumerate(groups.items())], True
+
+
+def _host_label(matrix, name):
+    host = matrix["hosts"][name]
+    return "<br/>".join((name, ", ".join(host["components"]), host["address"]))
+
+
+def _group_label(components, members):
+    count = len(members)
+    if set(components) == {"backend", "agent_handler"}:
+        title = "%d co-located backend%s" % (count, "" if count == 1 else "s")
+    elif len(components) == 1 and components[0] in GROUP_NOUNS:
+        singular, plural = GROUP_NOUNS[components[0]]
+        title = "%d %s" % (count, singular if count == 1 else plural)
+    else:
+        title = "%d host%s: %s" % (count, "" if count == 1 else "s", ", ".join(components))
+    return title if count > 1 else "%s<br/>%s" % (title, members[0])
+
+
+# Singular and plural of each component, as a node of the grouped diagram names them.
+GROUP_NOUNS = {
+    "backend": ("backend", "backends"),
+    "agent_handler": ("agent handler", "agent handlers"),
+    "console": ("console", "consoles"),
+    "sql_server": ("SQL server", "SQL servers"),
+    "syslog_server": ("syslog server", "syslog servers"),
+}
+
+
 def render_mermaid(matrix):
     """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style.
 
-    When that makes more than MAX_EDGES edges (Mermaid stops rendering at 500,
-    and a reader much earlier), hosts with identical rules share a node, and if
-    that is still too many, hosts are grouped by their components.
+    Beyond DIAGRAM_HOSTS hosts, one node per component group and topology
+    (diagram_nodes), each edge one flow style between two nodes with its port set.
     """
-    groups = host_groups(matrix)
-    lines, edge_count = _mermaid(matrix, [[name] for names in groups for name in names])
-    if edge_count > MAX_EDGES:
-        lines, edge_count = _mermaid(matrix, groups)
-    if edge_count > MAX_EDGES:
-        by_components = {}
-        for names in groups:
-            by_components.setdefault(tuple(matrix["hosts"][names[0]]["components"]), []).extend(names)
-        lines, edge_count = _mermaid(matrix, list(by_components.values()))
-    return lines
-
-
-def _mermaid(matrix, node_groups):
+    nodes, grouped = diagram_nodes(matrix)
     node_of = {}
     node_lines = []
-    for index, names in enumerate(node_groups):
-        host = matrix["hosts"][names[0]]
-        if "agent" in host["components"]:
-            continue  # agent hosts are drawn as the "agents" end
-        node = "h%d" % index
-        title = names[0] if len(names) == 1 else "%s + %d more" % (names[0], len(names) - 1)
-        address = host["address"] if len(names) == 1 else "%d hosts" % len(names)
-        node_lines.append('    %s["%s<br/>%s<br/>%s"]' % (node, _label(title), _label(", ".join(host["components"])),
-                                                          _label(address)))
-        for name in names:
+    for node, label, members in nodes:
+        node_lines.append('    %s["%s"]' % (node, _label(label)))
+        for name in members:
             node_of[name] = node
     edges = {}
     externals = {}
@@ -301,10 +348,17 @@ def _mermaid(matrix, node_groups):
         labels.add((flow["port"], flow["protocol"]))
     for node, (label, peers) in sorted(externals.items()):
         shown = sorted(peers)
-        if "any" in peers:
+        if node == "x_agents" and grouped:
+            # Agents' addresses are their networks; a large fleet names how many.
+            networks = len(peers - {"any"})
+            label = "%s: %d network%s" % (label, networks, "" if networks == 1 else "s")
+            shown = ["and any address"] if "any" in peers else []
+        elif "any" in peers:
             shown = ["any"]
-        elif len(shown) > 3 or node == "x_agents":
-            shown = ["%d networks" % len(shown)] if node != "x_agents" else []
+        elif node == "x_agents":
+            shown = []
+        elif len(shown) > 3:
+            shown = ["%d networks" % len(shown)]
         text = "<br/>".join([label] + shown)
         node_lines.append('    %s(["%s"])' % (node, _label(text)))
     lines = ["```mermaid", "flowchart LR"] + node_lines
@@ -312,7 +366,26 @@ def _mermaid(matrix, node_groups):
         text = ", ".join("%s/%d" % (protocol, port) for port, protocol in sorted(labels))
         lines.append('    %s %s|"%s"| %s' % (source, style, text, destination))
     lines.append("```")
-    return lines, len(edges)
+    return lines
+
+
+def render_node_table(matrix):
+    """Under a grouped diagram: which host is in which node (empty when each host has its own)."""
+    nodes, grouped = diagram_nodes(matrix)
+    if not grouped:
+        return []
+    lines = ["Hosts in each node of the diagram:", "",
+             "| node | host | address | components | version |", "|---|---|---|---|---|"]
+    for _node, label, members in nodes:
+        title = _cell(label.split("<br/>")[0])
+        for name in members:
+            host = matrix["hosts"][name]
+            # SQL and syslog servers run no SES release.
+            ses = set(host["components"]) & set(COMPONENT_ORDER[:4])
+            version = (host.get("version") or "unknown (ses_version unset)") if ses else "-"
+            lines.append("| %s | %s | %s | %s | %s |" % (title, _cell(name), host["address"],
+                                                         ", ".join(host["components"]), _cell(version)))
+    return lines + [""]
 
 
 def render_all(matrix):

@@ -56,6 +56,7 @@ DEFAULTS = {
     "linux_firewall_persist": True, "linux_firewall_nftables_file": "/etc/nftables.d/ses_evolution.nft",
     "linux_firewall_nftables_conf": "/etc/nftables.conf", "linux_firewall_iptables_rules_v4": "/etc/iptables/rules.v4",
     "linux_firewall_iptables_rules_v6": "/etc/iptables/rules.v6", "linux_firewall_enable_service": True,
+    "linux_firewall_install_packages": True,
     "linux_firewall_state_dir": "/var/lib/ses_evolution_firewall", "linux_firewall_rollback_timeout": 90,
     "linux_firewall_confirm_timeout": 30, "linux_firewall_confirm_port": None, "ansible_connection": "ssh",
     "ansible_port": 22,
@@ -315,3 +316,17 @@ def test_the_host_and_the_controller_share_the_markers():
     assert linux_ruleset.MARKER == linux_rules.PROBE_MARKER
     assert linux_ruleset.JUMP_COMMENT == linux_rules.JUMP_COMMENT
     assert linux_ruleset.FINGERPRINT_PREFIX == linux_rules.FINGERPRINT_PREFIX
+
+
+# ---------------------------------------------------------------- packages installed when the tools are missing
+@pytest.mark.parametrize("backend, packages", [("nftables", ["nftables"]), ("iptables", ["iptables"])])
+def test_each_backend_names_the_package_that_ships_its_tools(backend, packages):
+    # Debian, Ubuntu, RHEL, SUSE and Alpine all name them so; the module's TOOLS come from these packages.
+    assert options(linux_firewall_backend=backend)["packages"] == packages
+    assert set(linux_ruleset.TOOLS) == {"nftables", "iptables"}
+
+
+def test_package_installation_is_on_by_default_and_a_strict_boolean():
+    assert options()["install_packages"] is True
+    assert options(linux_firewall_install_packages="no")["install_packages"] is False
+    refused_naming("linux_firewall_install_packages", linux_firewall_install_packages="sometimes")

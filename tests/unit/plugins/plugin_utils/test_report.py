@@ -215,12 +215,30 @@ def test_mermaid_groups_a_large_fleet_by_components():
     matrix = compute_matrix(groups, hostvars)
     assert len(host_groups(matrix)) > 40  # per rule set: one node per agent handler
     lines = render_mermaid(matrix)
-    host_nodes = [line for line in lines if re.match(r'^    h\d+\["', line)]
+    nodes = [line for line in lines if re.match(r'^    g\d+\["', line)]
     edges = [line for line in lines if "|" in line]
-    # backend+agent_handler, backend, agent_handler, console
-    assert len(host_nodes) == 4
-    assert any('ah00 + 39 more<br/>agent_handler<br/>40 hosts' in line for line in host_nodes)
-    assert 0 < len(edges) <= 150
+    # One node per component group and topology: bo0, bo1 co-located (backend + agent handler), bo2..bo5
+    # separate backends, 40 agent handlers, 5 consoles; agents one end naming their 40 networks (and any
+    # address: bo0 and bo1 have no ses_agent_networks).
+    assert sorted(re.search(r'\["([^"<]+)', line).group(1) for line in nodes) == [
+        "2 co-located backends", "4 backends", "40 agent handlers", "5 consoles"]
+    assert '(["agents: 40 networks<br/>and any address"])' in "\n".join(lines)
+    # One edge per flow style and node pair: console -> co-located backends on 8443 (new, bold).
+    edge_of = {}
+    for line in edges:
+        match = re.match(r'^    (\w+) (-->|-\.->|==>)\|"([^"|]+)"\| (\w+)$', line)
+        assert match, line
+        assert (match.group(1), match.group(2), match.group(4)) not in edge_of, "two edges of one style: " + line
+        edge_of[(match.group(1), match.group(2), match.group(4))] = match.group(3)
+    label = {re.match(r"^    (\w+)", line).group(1): re.search(r'\["([^"<]+)', line).group(1) for line in nodes}
+    named = {(label.get(s, s), style, label.get(d, d)): ports for (s, style, d), ports in edge_of.items()}
+    assert "tcp/8443" in named[("5 consoles", "==>", "2 co-located backends")]
+    assert "tcp/443" in named[("5 consoles", "-->", "4 backends")]
+    assert "tcp/17000" in named[("x_agents", "-.->", "40 agent handlers")]
+    assert 0 < len(edges) <= 40
+    table = render_markdown(matrix)
+    assert "| 40 agent handlers | ah07 | 10.2.0.8 | agent_handler | 2.7.1 |" in table
+    assert "| 2 co-located backends | bo1 | 10.1.0.2 | backend, agent_handler | 2.7.1 |" in table
 
 
 def test_mermaid_draws_each_host_of_a_small_fleet():
@@ -232,3 +250,17 @@ def test_mermaid_draws_each_host_of_a_small_fleet():
     assert '["con1<br/>console<br/>10.77.0.21"]' in text
     assert '["con2<br/>console<br/>10.77.0.22"]' in text
     assert text.count('(["agents"])') == 1
+    assert "Hosts in each node of the diagram" not in render_markdown(matrix)  # each host is its own node
+
+
+def test_a_grouped_table_names_each_version_of_its_hosts():
+    """con1 runs 2.6.3 and con2 2.7.1: same rules, one table, but the reader must see both versions."""
+    groups = dict(GROUPS, ses_consoles=["con1", "con2", "con3"])
+    hostvars = dict(HOSTVARS, con2={"ses_address": "10.77.0.22", "ses_version": "2.7.1"},
+                    con3={"ses_address": "10.77.0.23"})
+    text = render_markdown(compute_matrix(groups, hostvars))
+    title = "### 3 hosts with the same rules (console): con1 (10.77.0.21), con2 (10.77.0.22), con3 (10.77.0.23)"
+    assert title in text
+    section = text[text.index(title):].split("\n\n")[1]
+    assert section == ("Components: console. Versions: 2.6.3 (con1); 2.7.1 (con2); "
+                       "unknown, ses_version unset (con3).")
