@@ -57,6 +57,14 @@ _ALIASES = {"paloaltofw": "paloalto", "junipersrx": "srx", "nft": "nftables", "a
 _REMOVED_BY_CLEANUP = ("legacy",)
 
 
+# nftables refuses comments longer than this; the other targets cut or accept them.
+COMMENT_LIMIT = 128
+
+
+def _short(text):
+    return text if len(text) <= COMMENT_LIMIT else text[:COMMENT_LIMIT - 3] + "..."
+
+
 def _name_problem(value, variable, what):
     if not isinstance(value, str) or not _NAME.match(value):
         return ("%s: the %s name %r is not allowed; use 1 to 20 lower-case letters, digits or '_', starting with a "
@@ -92,9 +100,9 @@ def parse_zones(value):
         for second in names[index + 1:]:
             shared = [(a, b) for a in zones[first] for b in zones[second] if a.version == b.version and a.overlaps(b)]
             if shared:
+                overlap = (ZONES_VARIABLE, first, second, shared[0][0], shared[0][1])
                 problems.add("%s: zones %s and %s overlap (%s and %s): a network lies on one side of the device "
-                             "only; remove it from one of them" % (ZONES_VARIABLE, first, second, shared[0][0],
-                                                                 shared[0][1]))
+                             "only; remove it from one of them" % overlap)
     problems.raise_if_any()
     return zones
 
@@ -223,10 +231,10 @@ def _crossings(flows, zones, joined, names):
                 source_base = (_end_name(flow["source_component"], flow["source"]) if flow["source"] != "agents"
                                else "SES_AGENTS_OF_%s" % _token(flow["destination"]))
                 legacy = flow["lifecycle"] in _REMOVED_BY_CLEANUP
-                comment = "%s%s: %s %s -> %s %s, %s %d. %s." % (
-                    "LEGACY, removed by the cleanup policy. " if legacy else "", flow["lifecycle"],
+                comment = _short("%s%s: %s %s -> %s %s, %s %d. %s." % (
+                    "LEGACY, cleanup removes it. " if legacy else "", flow["lifecycle"],
                     flow["source_component"], _comment_name(source_end), flow["destination_component"],
-                    _comment_name(flow["destination"]), flow["protocol"].upper(), flow["port"], flow["purpose"])
+                    _comment_name(flow["destination"]), flow["protocol"].upper(), flow["port"], flow["purpose"]))
                 terms.append({
                     "name": _term_name(flow, source_zone, destination_zone),
                     "comment": comment,
@@ -255,22 +263,21 @@ def _header(target, source_zone, destination_zone, device):
 def _policy(device, terms, targets, phase, target_version, dropped):
     """aerleon's policy document: pair filters for zone/ACL targets, one forward filter for the others."""
     public = [{key: value for key, value in term.items() if not key.startswith("_")} for term in terms]
-    removed = (" Cleanup removes the legacy terms of the migrate policy: %s." % ", ".join(dropped)
-               if dropped else "")
+    removed = " Legacy terms dropped: %s." % ", ".join(dropped) if dropped else ""
     filters = []
     pair_targets = [target for target in targets if TARGETS[target][0] == "pair"]
     pairs = list(dict.fromkeys(term["_zones"] for term in terms))
     for source_zone, destination_zone in pairs if pair_targets else ():
         filters.append({"header": {
-            "comment": "SES Evolution %s, phase %s: flows through %s from %s to %s.%s" % (
-                target_version, phase, device, source_zone, destination_zone, removed),
+            "comment": _short("SES %s %s, %s %s to %s.%s" % (
+                target_version, phase, device, source_zone, destination_zone, removed)),
             "targets": {target: _header(target, source_zone, destination_zone, device) for target in pair_targets}},
             "terms": [copy.deepcopy(item) for item, term in zip(public, terms)
                       if term["_zones"] == (source_zone, destination_zone)]})
     single = [target for target in targets if TARGETS[target][0] == "single"]
     if single and terms:
         filters.append({"header": {
-            "comment": "SES Evolution %s, phase %s: flows through %s.%s" % (target_version, phase, device, removed),
+            "comment": _short("SES %s %s, %s.%s" % (target_version, phase, device, removed)),
             "targets": {target: _header(target, "", "", device) for target in single}},
             "terms": copy.deepcopy(public)})
     return {"filters": filters}
@@ -313,8 +320,8 @@ def build_export(matrix, zones, devices, targets):
 
 def summary_lines(export, directory, rendered):
     """What the playbook shows: per device, its terms by direction and lifecycle, and where the files are."""
-    lines = ["phase %s, target %s: files in %s%s" % (export["phase"], export["target_version"], directory,
-                                                    "" if rendered else " (policies only, not rendered)")]
+    note = "" if rendered else " (policies only, not rendered)"
+    lines = ["phase %s, target %s: files in %s%s" % (export["phase"], export["target_version"], directory, note)]
     for device, entry in export["devices"].items():
         counts = {}
         for term in entry["terms"]:
@@ -354,9 +361,9 @@ def render(export, device, targets):
     outputs = {}
     for target in targets:
         if target not in known:
+            missing = (device, target, ", ".join(sorted(known)), target, TARGETS_VARIABLE)
             raise SesInputError(["%s: the installed aerleon has no %r generator (it has %s); upgrade aerleon or "
-                                 "remove %s from %s" % (device, target, ", ".join(sorted(known)), target,
-                                                        TARGETS_VARIABLE)])
+                                 "remove %s from %s" % missing])
         filters = [{"header": dict(flt["header"], targets={target: flt["header"]["targets"][target]}),
                     "terms": flt["terms"]} for flt in policy["filters"] if target in flt["header"]["targets"]]
         if not filters:

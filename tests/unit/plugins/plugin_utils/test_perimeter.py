@@ -83,7 +83,7 @@ def test_cleanup_names_the_legacy_term_it_drops():
     assert legacy[0] in header
     comments = [term["comment"] for flt in migrate["devices"]["edge"]["policy"]["filters"] for term in flt["terms"]
                 if term["name"] == legacy[0]]
-    assert comments and all(comment.startswith("LEGACY, removed by the cleanup policy") for comment in comments)
+    assert comments and all(comment.startswith("LEGACY, cleanup removes it.") for comment in comments)
     # The other terms keep their names from one phase to the next: the network team sees one go.
     assert ({t["name"] for t in migrate["devices"]["edge"]["terms"]} - set(legacy)
             == {t["name"] for t in cleanup["devices"]["edge"]["terms"]})
@@ -116,6 +116,18 @@ def test_nftables_term_by_term(phase):
         found.add((rule[0], rule[1], rule[2], int(rule[3])))
     assert found == {term[:4] for term in EXPECTED[phase]}
     assert "hook forward priority 0; policy drop;" in text
+
+
+def test_comments_fit_nftables_limit():
+    """nftables refuses a comment over 128 characters: found when the lab router loaded the cleanup policy."""
+    hostvars = dict(HOSTVARS, **{"con1": dict(HOSTVARS["con1"])})
+    groups = dict(GROUPS, ses_consoles=["con1-" + "x" * 80])
+    hostvars[groups["ses_consoles"][0]] = hostvars.pop("con1")
+    matrix = compute_matrix(groups, hostvars, "cleanup")
+    policy = perimeter.build_export(matrix, ZONES, DEVICES, ["nftables"])["devices"]["edge"]["policy"]
+    comments = [flt["header"]["comment"] for flt in policy["filters"]]
+    comments += [term["comment"] for flt in policy["filters"] for term in flt["terms"]]
+    assert comments and all(len(comment) <= 128 for comment in comments)
 
 
 def test_a_flow_end_spanning_two_zones_is_cut_at_the_zone_border():
