@@ -199,9 +199,12 @@ class _Names:
     def __init__(self):
         self.networks = {}
 
-    def network(self, base, addresses):
+    def network(self, base, addresses, fallback=None):
         values = [str(address) for address in addresses]
         name = base[:56]
+        if fallback and name in self.networks and self.networks[name] != values:
+            # Agent handlers whose agent networks differ: each one's agents get their own name.
+            return self.network(fallback, addresses)
         if name in self.networks and self.networks[name] != values:
             name = "%s_%s" % (name, hashlib.sha256(" ".join(values).encode()).hexdigest()[:6].upper())
         self.networks[name] = values
@@ -228,8 +231,9 @@ def _crossings(flows, zones, joined, names):
                 if destination_zone == source_zone or not destination_part:
                     continue
                 source_end = "agents of %s" % flow["destination"] if flow["source"] == "agents" else flow["source"]
-                source_base = (_end_name(flow["source_component"], flow["source"]) if flow["source"] != "agents"
-                               else "SES_AGENTS_OF_%s" % _token(flow["destination"]))
+                source_base = _end_name(flow["source_component"], flow["source"])
+                fallback = ("SES_AGENTS_OF_%s_%s" % (_token(flow["destination"]), _token(source_zone))
+                            if flow["source"] == "agents" else None)
                 legacy = flow["lifecycle"] in _REMOVED_BY_CLEANUP
                 comment = _short("%s%s: %s %s -> %s %s, %s %d. %s." % (
                     "LEGACY, cleanup removes it. " if legacy else "", flow["lifecycle"],
@@ -238,7 +242,8 @@ def _crossings(flows, zones, joined, names):
                 terms.append({
                     "name": _term_name(flow, source_zone, destination_zone),
                     "comment": comment,
-                    "source-address": names.network("%s_%s" % (source_base, _token(source_zone)), source_part),
+                    "source-address": names.network("%s_%s" % (source_base, _token(source_zone)), source_part,
+                                                    fallback),
                     "destination-address": names.network("%s_%s" % (
                         _end_name(flow["destination_component"], flow["destination"]), _token(destination_zone)),
                         destination_part),

@@ -9,7 +9,7 @@ server log1 10.20.2.41), servers (10.10.0.0/24: bo1 10.10.0.11, a backend sharin
 its machine with an agent handler; the agent handler ah2 10.10.0.12; sql1
 10.10.0.31) and the router joining them (IP forwarding on, no route out of the
 lab). The router loads aerleon's nftables rendering (forward hook) of the policy
-the playbook exports, first for migrate, then for cleanup. Expectations come from
+the playbook exports for the example of docs/perimeter.md, first for migrate, then for cleanup. Expectations come from
 the vendor's table: the console reaches the co-located bo1 on TCP 443 (2.6,
 legacy) and TCP 8443 (2.7.1); agents reach each agent handler on TCP 17000 (older
 agents, kept until the agents' gate) and TCP 443; the agent handlers send syslog
@@ -39,23 +39,8 @@ pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("ansible-playbook"),
     reason="needs root, nftables and ansible-playbook")
 
-INVENTORY = """
-all:
-  vars:
-    ses_target_version: "2.7.1"
-    ses_public_api_clients: []
-    ses_update_server: []
-    ses_agent_networks: ["10.20.1.0/24"]
-    ses_perimeter_zones: {users: ["10.20.0.0/16"], servers: ["10.10.0.0/24"]}
-    ses_perimeter_devices: {lab: [users, servers]}
-    ses_perimeter_targets: [nftables]
-  children:
-    ses_backends: {hosts: {bo1: {ses_address: 10.10.0.11, ses_version: "2.7.1"}}}
-    ses_agent_handlers: {hosts: {bo1: {}, ah2: {ses_address: 10.10.0.12, ses_version: "2.6.3"}}}
-    ses_consoles: {hosts: {con1: {ses_address: 10.20.0.21, ses_version: "2.6.3"}}}
-    ses_sql_servers: {hosts: {sql1: {ses_address: 10.10.0.31}}}
-    ses_syslog_servers: {hosts: {log1: {ses_address: 10.20.2.41}}}
-"""
+# The documented example: bo1, ah2, sql1 in servers; con1, the agents and log1 in users; device edge_fw.
+INVENTORY = os.path.join(ROOT, "examples", "perimeter", "inventory.yml")
 
 # Listens on every port a probe may try; TCP accepts, UDP echoes.
 LISTENER = r"""
@@ -163,15 +148,13 @@ def lab():
 
 def load_policy(tmp_path, phase):
     """Run the perimeter playbook for the phase and load its nftables rendering on the router."""
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(INVENTORY)
     report = tmp_path / "report"
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
-    run = subprocess.run(["ansible-playbook", "ses_evolution.firewall.perimeter", "-i", str(inventory),
+    run = subprocess.run(["ansible-playbook", "ses_evolution.firewall.perimeter", "-i", INVENTORY,
                           "-e", "ses_phase=%s" % phase, "-e", "ses_report_dir=%s" % report],
                          cwd=ROOT, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert run.returncode == 0, run.stdout
-    rendered = report / "perimeter" / phase / "out" / "lab.nft"
+    rendered = report / "perimeter" / phase / "out" / "edge_fw.nft"
     sh("nft", "flush", "ruleset", namespace=ROUTER)
     sh("nft", "-f", str(rendered), namespace=ROUTER)
     assert "hook forward" in sh("nft", "list", "ruleset", namespace=ROUTER)

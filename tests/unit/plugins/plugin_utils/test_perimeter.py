@@ -18,6 +18,7 @@ to the dmz: none of them crosses. Cleanup drops the console's TCP 443 term only.
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -55,7 +56,7 @@ PORTS = {
     "paloalto": r"<port>(\d+)</port>", "srx": r"destination-port (\d+);",
     "fortigate": r"(?:tcp|udp)-portrange (\d+)", "nftables": r"dport (\d+)",
 }
-PORT_NAMES = {"https": 443, "www": 80}
+PORT_NAMES = {"https": 443, "www": 80, "syslog": 514}
 TERM_NAME = re.compile(r"\b[a-z_]+_to_[a-z_]+_(?:tcp|udp)\d+_[0-9a-f]{6}\b")
 ADDRESS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 
@@ -139,6 +140,20 @@ def test_a_flow_end_spanning_two_zones_is_cut_at_the_zone_border():
     assert {tuple(t["source"]) for t in terms} == {("10.20.1.0/25",)}
 
 
+def test_agent_networks_share_one_name_unless_they_differ():
+    networks = export_for("migrate")["networks"]["networks"]
+    assert networks["SES_AGENTS_USERS"] == {"values": [{"address": AGENTS}]}
+    assert not [name for name in networks if name.startswith("SES_AGENTS_OF_")]
+    hostvars = dict(HOSTVARS, ah2=dict(HOSTVARS["ah2"], ses_agent_networks=["10.20.2.0/24"]))
+    matrix = compute_matrix(GROUPS, hostvars, "migrate")
+    export = perimeter.build_export(matrix, ZONES, DEVICES, ["nftables"])
+    defined = export["networks"]["networks"]
+    sources = {(defined[term["destination-address"]]["values"][0]["address"], term["source-address"]) for term in
+               export["devices"]["edge"]["policy"]["filters"][0]["terms"] if term["source-address"].startswith("SES_AG")}
+    assert len({name for _dst, name in sources}) == 2
+    assert export["networks"]["networks"][dict(sources)[AH2]]["values"] == [{"address": "10.20.2.0/24"}]
+
+
 def test_no_target_means_every_supported_one_in_the_headers():
     policy = export_for("migrate", targets=[])["devices"]["edge"]["policy"]
     in_headers = {target for flt in policy["filters"] for target in flt["header"]["targets"]}
@@ -187,3 +202,10 @@ def test_aerleon_refusing_the_policy_fails_naming_device_and_target():
     with pytest.raises(SesInputError) as caught:
         perimeter.render(export, "edge", ["srx"])
     assert str(caught.value).startswith("edge: aerleon refused the policy for target srx")
+
+
+def test_without_aerleon_render_says_so(monkeypatch):
+    """aerleon is optional: without it, render raises ImportError (the action then warns and writes the policies)."""
+    monkeypatch.setitem(sys.modules, "aerleon", None)
+    with pytest.raises(ImportError):
+        perimeter.render(export_for("migrate"), "edge", ["nftables"])
