@@ -38,7 +38,7 @@ class ActionModule(ActionBase):
             files = {"def/ses_networks.yaml": perimeter.dump_yaml(export["networks"]),
                      "def/ses_services.yaml": perimeter.dump_yaml(export["services"])}
             for device, entry in export["devices"].items():
-                files["policies/%s.yaml" % device] = perimeter.dump_yaml(entry["policy"])
+                files["policies/pol/%s.yaml" % device] = perimeter.dump_yaml(entry["policy"])
             rendered = False
             if requested and args["render"]:
                 try:

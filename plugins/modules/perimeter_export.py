@@ -17,7 +17,7 @@ description:
     flows whose source lies in one of the device's zones and whose destination lies in another, in that
     direction, with exactly the addresses inside those zones.
   - Writes, under O(report_dir)C(/perimeter/<phase>/), an aerleon policy per device
-    (C(policies/<device>.yaml)) and the network and service definitions they use (C(def/ses_networks.yaml),
+    (C(policies/pol/<device>.yaml)) and the network and service definitions they use (C(def/ses_networks.yaml),
     C(def/ses_services.yaml)). One term per crossing flow, its lifecycle and purpose in the comment; legacy terms
     say that cleanup removes them, and the cleanup policy's header names the terms it no longer has.
   - When the Python package C(aerleon) is installed on the controller and O(render=true), also renders each
@@ -87,7 +87,7 @@ EXAMPLES = r"""
     devices: {edge_fw: [users, servers]}
     targets: [ciscoasa, paloalto]
     report_dir: ses_port_matrix
-  # => ses_port_matrix/perimeter/migrate/policies/edge_fw.yaml, out/edge_fw.asa, out/edge_fw.xml
+  # => ses_port_matrix/perimeter/migrate/policies/pol/edge_fw.yaml, out/edge_fw.asa, out/edge_fw.xml
 """
 
 RETURN = r"""
@@ -101,7 +101,7 @@ files:
   returned: success
   type: list
   elements: str
-  sample: [policies/edge_fw.yaml, def/ses_networks.yaml, def/ses_services.yaml, out/edge_fw.asa]
+  sample: [policies/pol/edge_fw.yaml, def/ses_networks.yaml, def/ses_services.yaml, out/edge_fw.asa]
 devices:
   description:
     - Per device, its C(zones), its C(terms) (C(name), C(from_zone), C(to_zone), C(lifecycle), C(protocol),
