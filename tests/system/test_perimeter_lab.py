@@ -132,7 +132,8 @@ def lab():
             # Only the other subnet, through the router: no default route, nothing leaves the lab.
             sh("ip", "route", "add", route, "via", router_address.split("/")[0], namespace=side)
         sh("sysctl", "-qw", "net.ipv4.ip_forward=1", namespace=ROUTER)
-        for namespace, addresses, ports in ((SERVERS, [BO1, AH2, SQL1], SERVER_PORTS), (USERS, [CON1, AGENT, LOG1], USER_PORTS)):
+        for namespace, addresses, ports in ((SERVERS, [BO1, AH2, SQL1], SERVER_PORTS),
+                                            (USERS, [CON1, AGENT, LOG1], USER_PORTS)):
             process = subprocess.Popen(["ip", "netns", "exec", namespace, sys.executable, "-c", LISTENER,
                                         ",".join(addresses)] + ports,
                                        stdout=subprocess.PIPE, text=True)
@@ -162,8 +163,8 @@ def load_policy(tmp_path, phase):
 
 
 def probe(namespace, probes):
-    return dict(zip(map(tuple, probes), json.loads(sh(sys.executable, "-c", PROBER, json.dumps(probes),
-                                                       namespace=namespace))))
+    results = json.loads(sh(sys.executable, "-c", PROBER, json.dumps(probes), namespace=namespace))
+    return dict(zip(map(tuple, probes), results))
 
 
 CROSSING_BOTH_PHASES = [
