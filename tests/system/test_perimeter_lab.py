@@ -155,6 +155,8 @@ def load_policy(tmp_path, phase):
                           "-e", "ses_phase=%s" % phase, "-e", "ses_report_dir=%s" % report],
                          cwd=ROOT, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert run.returncode == 0, run.stdout
+    # Where docs/perimeter.md's aclgen command finds the policy.
+    assert (report / "perimeter" / phase / "policies" / "pol" / "edge_fw.yaml").is_file()
     rendered = report / "perimeter" / phase / "out" / "edge_fw.nft"
     sh("nft", "flush", "ruleset", namespace=ROUTER)
     sh("nft", "-f", str(rendered), namespace=ROUTER)

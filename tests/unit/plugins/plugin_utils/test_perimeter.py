@@ -18,6 +18,7 @@ to the dmz: none of them crosses. Cleanup drops the console's TCP 443 term only.
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 
 import pytest
@@ -209,3 +210,20 @@ def test_without_aerleon_render_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "aerleon", None)
     with pytest.raises(ImportError):
         perimeter.render(export_for("migrate"), "edge", ["nftables"])
+
+
+def test_the_network_teams_aclgen_renders_the_written_files_the_same(tmp_path):
+    """docs/perimeter.md's command on the files as written gives what the playbook rendered."""
+    export = export_for("cleanup", targets=["ciscoasa", "nftables"])
+    (tmp_path / "policies" / "pol").mkdir(parents=True)
+    (tmp_path / "def").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "policies" / "pol" / "edge.yaml").write_text(perimeter.dump_yaml(export["devices"]["edge"]["policy"]))
+    (tmp_path / "def" / "ses_networks.yaml").write_text(perimeter.dump_yaml(export["networks"]))
+    (tmp_path / "def" / "ses_services.yaml").write_text(perimeter.dump_yaml(export["services"]))
+    subprocess.run([sys.executable, "-m", "aerleon", "--base_directory=policies", "--definitions_directory=def",
+                    "--output_directory=out"], cwd=str(tmp_path), check=True, capture_output=True)
+    rendered = perimeter.render(export, "edge", ["ciscoasa", "nftables"])
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["edge.asa", "edge.nft"]
+    for name, text in rendered.items():
+        assert (tmp_path / "out" / name).read_text() == text
