@@ -120,7 +120,8 @@ def parse_devices(value, zones):
             problems.add(problem)
             continue
         where = "%s.%s" % (DEVICES_VARIABLE, name)
-        if not isinstance(joined, (list, tuple)) or len(set(map(str, joined))) < 2:
+        if (not isinstance(joined, (list, tuple)) or not all(isinstance(zone, str) for zone in joined)
+                or len(set(joined)) < 2):
             problems.add("%s must list at least two different zones of %s, such as [users, servers]; got %r"
                          % (where, ZONES_VARIABLE, joined))
             continue

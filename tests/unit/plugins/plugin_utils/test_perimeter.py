@@ -169,6 +169,7 @@ def test_no_target_means_every_supported_one_in_the_headers():
     (ZONES, {"edge": ["users", "office"]}, [], "ses_perimeter_devices.edge names 'office', not declared"),
     (ZONES, {"edge": ["users"]}, [], "ses_perimeter_devices.edge must list at least two different zones"),
     (ZONES, {"edge fw": ["users", "servers"]}, [], "the device name 'edge fw' is not allowed"),
+    (ZONES, {"edge": ["users", ["servers"]]}, [], "ses_perimeter_devices.edge must list at least two different zones"),
     (ZONES, DEVICES, ["paloaltofw"], "unknown target 'paloaltofw' (aerleon calls it paloalto)"),
     (ZONES, DEVICES, ["cisco;reload"], "unknown target 'cisco;reload'"),
     ("users=10.0.0.0/8", DEVICES, [], "ses_perimeter_zones must be a mapping"),
