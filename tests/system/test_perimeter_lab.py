@@ -130,7 +130,7 @@ def lab():
                 sh("ip", "addr", "add", address, "dev", inner, namespace=side)
             sh("ip", "link", "set", inner, "up", namespace=side)
             # Only the other subnet, through the router: no default route, nothing leaves the lab.
-            sh("ip", "route", "add", route, "via", router_address.split("/")[0], namespace=side)
+            sh("ip", "route", "add", route, "via", router_address.split("/", maxsplit=1)[0], namespace=side)
         sh("sysctl", "-qw", "net.ipv4.ip_forward=1", namespace=ROUTER)
         for namespace, addresses, ports in ((SERVERS, [BO1, AH2, SQL1], SERVER_PORTS),
                                             (USERS, [CON1, AGENT, LOG1], USER_PORTS)):
