@@ -427,3 +427,113 @@ def settings(raw, matrix_hosts):
     if problems:
         raise SesInputError(problems)
     return {"report_only": report_only, "ports": [list(pair) for pair in ports], "report_dir": report_dir}
+
+
+# ------------------------------------------------------------------ Windows
+_WIN_PROTOCOLS = {6: "tcp", 17: "udp"}
+# Profiles whose filtering is off, and Group Policy that ignores local rules, leave every port as open as the
+# host's other filtering makes it: both are exposure.
+_WIN_PROFILES = ("Domain", "Private", "Public")
+
+
+def win_addresses(text):
+    """INetFwRule RemoteAddresses ("*", "10.0.0.1/255.255.255.255", "a-b", IPv6, keywords) as networks()."""
+    found = set()
+    for token in str(text if text is not None else "*").split(","):
+        token = token.strip()
+        if not token or token == "*" or token.lower() in ("any",):
+            return ANY
+        try:
+            if "-" in token:
+                low, high = (ipaddress.ip_address(part.strip()) for part in token.split("-", 1))
+                found.update(ipaddress.summarize_address_range(low, high))
+            else:
+                found.add(ipaddress.ip_network(token, strict=False))
+        except (TypeError, ValueError):
+            return ANY  # a keyword (LocalSubnet, Internet, ...): taken as any address
+    return frozenset(found) or ANY
+
+
+def win_ports(text):
+    """INetFwRule LocalPorts as a frozenset of numbers, ANY for "*"; keywords (RPC, Teredo, ...) add none."""
+    if text is None or str(text).strip() in ("", "*"):
+        return ANY
+    ports = set()
+    for token in str(text).split(","):
+        low, _sep, high = token.strip().partition("-")
+        if low.isdigit() and (high.isdigit() or not high):
+            ports.update(range(int(low), int(high or low) + 1))
+    return frozenset(ports)
+
+
+def win_rule(raw):
+    """A LiveRule from one rule read on a Windows host (raw INetFwRule properties)."""
+    live = LiveRule("rule %r" % raw.get("Name"), raw.get("Name"))
+    protocol = raw.get("Protocol")
+    live.protocols = ANY if protocol in (256, None) else frozenset([_WIN_PROTOCOLS.get(protocol, str(protocol))])
+    live.ports = win_ports(raw.get("LocalPorts")) if protocol in (6, 17) else ANY
+    live.peers = win_addresses(raw.get("RemoteAddresses"))
+    enabled = raw.get("Enabled") in (True, "True", "true", 1)
+    live.verdict = "accept" if raw.get("Action") == 1 and raw.get("Direction") == 1 and enabled else None
+    # Bound to a program or a service: it admits only that program's sockets, not the SES services'.
+    live.established_only = bool(raw.get("ApplicationName") or raw.get("ServiceName"))
+    return live
+
+
+def windows_drift(live, rules, ports):
+    """Findings of a Windows host from the role's read entry point (``windows_firewall_live``)."""
+    prefix, group = live.get("prefix") or "", live.get("group") or ""
+    raw_rules = live.get("rules") or []
+    ours, others = [], []
+    for raw in raw_rules:
+        name = str(raw.get("Name") or "")
+        managed = str(raw.get("Grouping") or "").casefold() == group.casefold() and \
+            name.casefold().startswith(prefix.casefold()) and bool(prefix)
+        (ours if managed else others).append(raw)
+    inbound = [rule for rule in rules if rule.get("direction", "in") == "in"]
+    expected = dict((rule["name"], rule) for rule in inbound)
+    findings = []
+    own = []
+    for raw in ours:
+        rule = win_rule(raw)
+        rule.name = str(raw["Name"])[len(prefix):]
+        if rule.verdict != "accept" and rule.name in expected and raw.get("Direction") == 1:
+            findings.append(_finding("missing", rule.name, rule.where, "the rule is there but disabled or not an "
+                                     "allow rule, so it is not in force"))
+            expected.pop(rule.name)
+            continue
+        if raw.get("Direction") == 1:
+            own.append(rule)
+    others_live = [win_rule(raw) for raw in others]
+    # A matrix rule with no managed rule may be served by an installer rule the role adopted (scoped to the
+    # matrix's peers): it is in force when an enabled allow rule admits its port from all its peers.
+    names = set(rule.name for rule in own)
+    for name in sorted(set(expected) - names):
+        rule = expected[name]
+        want = networks(rule.get("peers"))
+        if any(other.verdict == "accept" and not other.established_only
+               and other.admits(rule["protocol"], int(rule["port"])) and covered(want, other.peers)
+               for other in others_live):
+            own.append(_served(name, rule))
+    findings.extend(compare(list(expected.values()), own, [], [], filter_outbound=False, management=False))
+    findings.extend(exposures(inbound, others_live, [tuple(p) for p in ports]))
+    for profile in live.get("profiles") or []:
+        name = str(profile.get("Name"))
+        if str(profile.get("Enabled")).lower() in ("false", "0"):
+            findings.append(_finding("exposure", None, "profile %s" % name, "the %s profile is turned off: no rule "
+                                     "filters traffic on its networks" % name, widened=True))
+        if str(profile.get("AllowLocalFirewallRules")).lower() in ("false", "0"):
+            findings.append(_finding("exposure", None, "profile %s" % name, "Group Policy does not enforce local "
+                                     "firewall rules on the %s profile (AllowLocalFirewallRules False): the "
+                                     "collection's rules are not in force there" % name, widened=True))
+    return findings
+
+
+def _served(name, rule):
+    """A stand-in LiveRule for a matrix rule served exactly by another (installer) rule."""
+    live = LiveRule("served by an installer rule", name)
+    live.protocols = frozenset([rule["protocol"]])
+    live.ports = frozenset([int(rule["port"])])
+    live.peers = networks(rule.get("peers"))
+    live.verdict = "accept"
+    return live
