@@ -27,6 +27,11 @@ def _counts(findings, error):
     return counts
 
 
+def _order(finding):
+    return (CATEGORIES.index(finding["category"]), str(finding.get("rule")), str(finding.get("where")),
+            finding.get("detail", ""))
+
+
 def build(hosts, phase):
     """The report of a run. ``hosts`` maps each host to {"platform", "findings" (list or None), "error"}.
 
@@ -39,9 +44,8 @@ def build(hosts, phase):
         findings = data.get("findings")
         error = data.get("error")
         if findings is None and not error:
-            error = "not read (unreachable, failed before the read, or outside --limit)"
-        findings = sorted(findings or [], key=lambda f: (CATEGORIES.index(f["category"]), str(f.get("rule")),
-                                                        str(f.get("where")), f.get("detail", "")))
+            error = "not read (unreachable, or failed before the read)"
+        findings = sorted(findings or [], key=_order)
         counts = _counts(findings, error)
         entries[name] = {"host": name, "platform": data.get("platform"), "error": error, "findings": findings,
                          "counts": counts, "clean": not findings and not error}

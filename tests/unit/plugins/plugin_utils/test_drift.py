@@ -103,8 +103,8 @@ def nft_probe(objects, legacy4="", legacy6=""):
     return ("\n%s\n" % PROBE_MARKER).join([ruleset, "fingerprint", "stored", legacy4, legacy6])
 
 
-def findings(objects, rules=RULES, **kwargs):
-    return drift.linux_drift(nft_probe(objects, **kwargs), rules, NFT, PORTS)
+def findings(objects, rules=None, **kwargs):
+    return drift.linux_drift(nft_probe(objects, **kwargs), RULES if rules is None else rules, NFT, PORTS)
 
 
 def summary(found):

@@ -28,7 +28,7 @@ def test_counts_and_a_host_never_read_is_not_clean():
     assert report["lines"] == [
         "drift (phase migrate): 3 host(s), 2 with findings: 0 missing, 0 extra, 1 changed (1 widened), 1 exposure, "
         "1 unread",
-        "ah2: UNREAD: not read (unreachable, failed before the read, or outside --limit)",
+        "ah2: UNREAD: not read (unreachable, or failed before the read)",
         "bo1: 1 changed, 1 exposure, 1 widened"]
     # Findings are sorted by category: changed before exposure.
     assert [f["category"] for f in report["hosts"]["bo1"]["findings"]] == ["changed", "exposure"]
