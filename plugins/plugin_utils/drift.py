@@ -145,7 +145,9 @@ def nft_rule(rule, where, direction="in"):
         if values is None:
             continue
         if payload.get("field") == "dport":
-            live.ports = frozenset(int(v) for v in values if isinstance(v, int) or str(v).isdigit())
+            if not all(isinstance(v, int) or str(v).isdigit() for v in values):
+                continue  # a service name or a named set: taken as every port
+            live.ports = frozenset(int(v) for v in values)
             if payload.get("protocol") in ("tcp", "udp"):
                 live.protocols = frozenset([payload["protocol"]])
         elif payload.get("field") == address and payload.get("protocol") in ("ip", "ip6"):

@@ -186,6 +186,15 @@ def test_an_unknown_match_is_taken_as_matching_everything():
     assert summary(findings(ours() + others)) == [("exposure", None, 17000, True)]
 
 
+def test_a_named_set_of_ports_or_addresses_is_taken_as_everything():
+    others = [chain("filter", "input", "input"),
+              rule("filter", "input", dport("@admin_ports"),
+                   {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}},
+                              "right": "@admin_hosts"}})]
+    # No protocol match either: the syslog UDP 514 too.
+    assert [f["port"] for f in findings(ours() + others)] == [443, 1433, 8443, 10443, 17000, 514]
+
+
 def test_an_iptables_nft_rule_outside_our_chains_is_exposure():
     # iptables -A INPUT -p tcp --dport 443 -j ACCEPT, as iptables-nft 1.8.9 stores it.
     others = [{"table": {"family": "ip", "name": "filter"}}, chain("filter", "INPUT", "input", family="ip"),
