@@ -61,7 +61,11 @@ def covered(live, allowed):
         return True
     if live is ANY:
         return False
-    return all(any(net.version == ok.version and net.subnet_of(ok) for ok in allowed) for net in live)
+    # Collapsed first: 10.0.0.0/27 and 10.0.0.32/27 together admit all of 10.0.0.0/26. A CIDR inside the
+    # union of collapsed (maximal, aligned) blocks lies inside one of them.
+    merged = [net for version in (4, 6) for net in ipaddress.collapse_addresses(
+        [ok for ok in allowed if ok.version == version])]
+    return all(any(net.version == ok.version and net.subnet_of(ok) for ok in merged) for net in live)
 
 
 def _peers_text(peers):

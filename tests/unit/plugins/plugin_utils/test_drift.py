@@ -378,3 +378,10 @@ def test_exposure_is_reported_exactly_when_an_address_outside_the_matrix_gets_in
     let_in = set(address for net in allowed for address in net)
     expected = bool(admitted - let_in)
     assert bool(drift.exposures(rules, [foreign], [("tcp", 443)])) is expected
+
+
+def test_adjacent_matrix_networks_together_cover_a_wider_rule():
+    # Found by the test above: 10.0.0.0/27 and 10.0.0.32/27 together admit all of 10.0.0.0/26.
+    allowed = drift.networks(["10.0.0.0/27", "10.0.0.32/27"])
+    assert drift.covered(drift.networks(["10.0.0.0/26"]), allowed)
+    assert not drift.covered(drift.networks(["10.0.0.0/25"]), allowed)
