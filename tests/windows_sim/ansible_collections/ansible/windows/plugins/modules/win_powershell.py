@@ -17,7 +17,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import HostStore, read_state, reconcile
+from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (
+    HostStore, read_exposure, read_state, reconcile)
 
 __metaclass__ = type
 
@@ -62,6 +63,10 @@ def main():
                     module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
                 result = read_state(store.data, parameters["Group"], parameters["Prefix"],
                                     parameters.get("InstallerNames") or [])
+            elif marker.group(1) == "read_exposure":
+                if parameters:
+                    module.fail_json(msg="read_exposure: no parameter named %s" % ", ".join(sorted(parameters)))
+                result = read_exposure(store.data)
             elif marker.group(1) == "reconcile":
                 unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts"}
                 if unknown:

@@ -307,6 +307,20 @@ def read_state(data, group, prefix, installer_names):
     return {"rules": rules, "profiles": data.get("profiles", []), "products": data.get("products", [])}
 
 
+def read_exposure(data):
+    """What the role's read_exposure.ps1 returns, from the store: enabled inbound allow rules, the profiles."""
+    keys = ("Name", "Grouping", "Direction", "Action", "Protocol", "LocalPorts", "RemoteAddresses", "Enabled",
+            "Profiles", "ApplicationName", "ServiceName")
+    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
+             if rule.get("Enabled") and rule.get("Direction") == 1 and rule.get("Action") == 1]
+    # Get-NetFirewallProfile prints NotConfigured for a setting no policy sets.
+    profiles = [{"Name": profile.get("Name"), "Enabled": profile.get("Enabled"),
+                 "DefaultInboundAction": profile.get("DefaultInboundAction"),
+                 "AllowLocalFirewallRules": profile.get("AllowLocalFirewallRules", "NotConfigured")}
+                for profile in data.get("profiles", [])]
+    return {"rules": rules, "profiles": profiles}
+
+
 def reconcile(rules, specs, remove, expected_counts, check_mode):
     """What the role's reconcile.ps1 does: one plan, win_firewall_rule semantics for each rule.
 
