@@ -221,8 +221,8 @@ def failures(summary):
         conn = flow.get("long_lived")
         if conn is not None:
             for failure in conn["failures"]:
-                lines.append("%s: long-lived exchange at %.3f s failed: %s" % (flow["id"], failure["at"],
-                                                                              failure["reason"]))
+                lines.append("%s: long-lived exchange at %.3f s failed: %s"
+                             % (flow["id"], failure["at"], failure["reason"]))
             if not conn["survived"]:
                 lines.append("%s: the long-lived connection did not survive: %s" % (flow["id"], conn["broken"]))
     return lines

@@ -309,6 +309,9 @@ class Prober:
         while not self.stopping or self.pending:
             now = self.clock()
             if now >= next_tick and not self.stopping:
+                # What arrived while this process waited for the CPU is read before any deadline is judged.
+                self.dispatch(0)
+                now = self.clock()
                 self.max_lag = max(self.max_lag, now - next_tick)
                 for flow in self.flows:
                     self.start_attempt(flow, now)
@@ -317,13 +320,10 @@ class Prober:
                 next_tick += self.interval
                 if next_tick < now:  # a stalled machine: skip the missed ticks rather than burst
                     next_tick = now + self.interval
-            for key, _events in self.selector.select(max(0.0, min(next_tick - self.clock(), 0.05))):
-                if isinstance(key.data, Attempt):
-                    self.on_attempt(key.data)
-                else:
-                    self.on_long(key.data, self.clock())
-            now = self.clock()
-            for attempt in [a for a in self.pending.values() if a.deadline <= now]:
+            # Judged at a moment before the wait: whatever had arrived by then has been read.
+            judged = self.clock()
+            self.dispatch(max(0.0, min(next_tick - judged, 0.05)))
+            for attempt in [a for a in self.pending.values() if a.deadline <= judged]:
                 self.finish(attempt, False, "no answer within %.1f s" % self.timeout)
         # A last exchange proves each long-lived connection still carries data.
         for conn in self.long.values():
@@ -336,6 +336,13 @@ class Prober:
         for conn in self.long.values():
             if conn.sent_at is not None and not conn.broken:
                 conn.broken = "no echo of the last line"
+
+    def dispatch(self, timeout):
+        for key, _events in self.selector.select(timeout):
+            if isinstance(key.data, Attempt):
+                self.on_attempt(key.data)
+            else:
+                self.on_long(key.data, self.clock())
 
     def stop(self, *_args):
         self.stopping = True

@@ -91,7 +91,7 @@ def migrated(tmp_path_factory):
         for thread in threads:
             thread.join()
         if errors:
-            raise next(iter(errors.values()))
+            raise list(errors.values())[0]
         yield results
     finally:
         for lab in labs.values():
