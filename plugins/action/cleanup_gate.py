@@ -82,10 +82,6 @@ class ActionModule(ActionBase):
         plan = cleanup_gate.cleanup_plan(matrix, agents)
         refusal = cleanup_gate.refusal_lines(backoffice, agents)
         result["changed"] = False
-        if not refusal:
-            # Returned, not set as a fact: the playbook's set_fact keeps it out of any fact cache, so no
-            # earlier run's record can stand in for this run's.
-            result["run"] = self._run_record(task_vars, args, backoffice, agents)
         result["ansible_facts"] = {"ses_cleanup_gate": {
             "ready": backoffice["ready"],
             "blocking_hosts": backoffice["blocking_hosts"],
@@ -95,6 +91,9 @@ class ActionModule(ActionBase):
             "plan": plan,
             "dry_run": cleanup_gate.plan_lines(plan) + cleanup_gate.reminders(agents),
             "refusal": refusal,
+            # This run's record, only when both gates pass; the playbook copies it with set_fact, so the
+            # record it uses is always this run's (the gate fact is recomputed by every run).
+            "run": None if refusal else self._run_record(task_vars, args, backoffice, agents),
             "rules_to_remove": sum(len(entry["removed"]) for entry in plan.values()),
         }}
         return result

@@ -87,7 +87,7 @@ options:
   confirm:
     description:
       - The user confirmed the removal (the playbook sets it from C(ses_cleanup_confirm)). It is written into
-        the run record RV(run); without it the playbook stops after the dry run.
+        the run record (C(run) in the fact); without it the playbook stops after the dry run.
     type: bool
     default: false
 attributes:
@@ -131,15 +131,6 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-run:
-  description:
-    - This run's record, only when both gates pass - C(gate_passed), C(confirmed), C(run_id), C(started),
-      C(playbook), C(ansible_version), C(inventory), C(limit), C(check_mode), C(target_version),
-      C(version_source), C(command_line_version_accepted), C(agents_removed), C(agent_sources), C(gate_table).
-    - Returned rather than set as a fact, so that the playbook keeps it out of any fact cache (set_fact); the
-      removal play and the audit record read it, and a host without it removes nothing.
-  returned: when both gates pass
-  type: dict
 ansible_facts:
   description: The fact C(ses_cleanup_gate).
   returned: success
@@ -183,6 +174,15 @@ ansible_facts:
             when both gates pass. The backoffice gate speaks first; the agents' gate only when it was requested.
           type: list
           elements: str
+        run:
+          description:
+            - This run's record, only when both gates pass (else null) - C(gate_passed), C(confirmed), C(run_id),
+              C(started), C(playbook), C(ansible_version), C(inventory), C(limit), C(check_mode), C(target_version),
+              C(version_source), C(command_line_version_accepted), C(agents_removed), C(agent_sources),
+              C(gate_table).
+            - The playbook copies it into C(ses_cleanup_run) with set_fact; the removal play and the audit record
+              read it, and a host without it removes nothing.
+          type: dict
         rules_to_remove:
           description: Number of rules the plan removes over the whole fleet.
           type: int
