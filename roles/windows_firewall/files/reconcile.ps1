@@ -24,6 +24,45 @@ $removed = [System.Collections.Generic.List[String]]@()
 $Ansible.Changed = $false
 $Ansible.Result = @{ created = $created; updated = $updated; removed = $removed }
 
+# PowerShell's COM binder cannot pass a null string: clearing a rule's program by
+# plain assignment throws "Value does not fall within the expected range"
+# (community.windows issue 471) and would stop the run part way. As
+# win_firewall_rule does (PutApplicationName), the program is set through the
+# typed INetFwRule interface; the service too, so that neither depends on the binder.
+if (-not ('SesEvolution.Firewall.NetFwRule' -as [type])) {
+    Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+
+namespace SesEvolution.Firewall
+{
+    [ComImport]
+    [InterfaceType(ComInterfaceType.InterfaceIsIDispatch)]
+    [Guid("AF230D27-BABA-4E42-ACED-F524F22CFCE2")]
+    public interface INetFwRule
+    {
+        [DispId(3)]
+        string ApplicationName { get; set; }
+        [DispId(4)]
+        string ServiceName { get; set; }
+    }
+
+    public static class NetFwRule
+    {
+        public static void PutApplicationName(object rule, string value)
+        {
+            ((INetFwRule)rule).ApplicationName = string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        public static void PutServiceName(object rule, string value)
+        {
+            ((INetFwRule)rule).ServiceName = string.IsNullOrEmpty(value) ? null : value;
+        }
+    }
+}
+'@
+}
+
 function ConvertTo-ProtocolType([string]$protocol) {
     $number = $protocol -as [int]
     if ($number -is [int]) { return $number }
@@ -142,6 +181,12 @@ try {
                 if (-not (Test-Differs $prop $rule.$prop $wanted.$prop)) { continue }
                 if ($PSCmdlet.ShouldProcess($rule.Name, "Set $prop")) {
                     if ($prop -eq 'Profiles') { $rule.Profiles = [int]$wanted.Profiles }
+                    elseif ($prop -eq 'ApplicationName') {
+                        [SesEvolution.Firewall.NetFwRule]::PutApplicationName($rule, $wanted.ApplicationName)
+                    }
+                    elseif ($prop -eq 'ServiceName') {
+                        [SesEvolution.Firewall.NetFwRule]::PutServiceName($rule, $wanted.ServiceName)
+                    }
                     else { $rule.$prop = $wanted.$prop }
                 }
                 $changed = $true

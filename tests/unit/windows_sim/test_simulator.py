@@ -234,3 +234,53 @@ def test_reconcile_semantics_match_rule_by_rule():
     _changed, result, failed = store.reconcile(copy.deepcopy(base), [{"name": "x", "remoteip": "10.1.2.3/16"}],
                                                [], {}, False)
     assert failed and "Firewall reconcile failed" in result["error"]
+
+
+# --- clearing a program (COM binder, community.windows issue 471) -----------------------------
+
+def test_clearing_a_program_by_plain_assignment_raises_as_com_does():
+    # PowerShell's COM binder cannot pass a null string to INetFwRule.ApplicationName:
+    # "Value does not fall within the expected range". Through the typed interface
+    # (the module's PutApplicationName) the program is cleared.
+    rule = dict(store.new_rule(), ApplicationName="C:\\Tools\\x.exe")
+    with pytest.raises(store.ComError, match="expected range"):
+        store.set_property(rule, "ApplicationName", None)
+    assert rule["ApplicationName"] == "C:\\Tools\\x.exe"
+    store.set_property(rule, "ApplicationName", None, typed=True)
+    assert rule["ApplicationName"] is None
+    store.set_property(rule, "ApplicationName", "C:\\Tools\\y.exe")  # setting a program is fine either way
+    assert rule["ApplicationName"] == "C:\\Tools\\y.exe"
+
+
+def test_module_clears_a_program_as_win_firewall_rule_does():
+    rules = []
+    store.apply_rule(rules, OURS, False)
+    rules[0]["ApplicationName"], rules[0]["ServiceName"] = "C:\\Tools\\x.exe", "svc"
+    changed, _msg, diff = store.apply_rule(rules, OURS, False)
+    assert changed and "-ApplicationName='C:\\Tools\\x.exe'" in diff
+    assert (rules[0]["ApplicationName"], rules[0]["ServiceName"]) == (None, None)
+    # the script's plain assignment fails part way, as on Windows
+    rules[0]["ApplicationName"] = "C:\\Tools\\x.exe"
+    _changed, result, failed = store.reconcile(rules, [OURS], [], {}, False)
+    assert failed and "expected range" in result["error"]
+
+
+def test_reconcile_script_clears_a_program_on_a_managed_rule(sim_host, tmp_path):
+    # A managed rule edited by hand to carry a program and a service: reconcile.ps1
+    # must clear both (the matrix rule says "any") and finish, not fail part way.
+    store_path = tmp_path / "hosts" / "w1" / "store.json"
+    data = json.loads(store_path.read_text())
+    ours = []
+    store.apply_rule(ours, OURS, False)
+    ours[0].update(ApplicationName="C:\\Tools\\x.exe", ServiceName="svc", Description="edited")
+    data["rules"].extend(ours)
+    store_path.write_text(json.dumps(data))
+    args = {"script": _script("reconcile.ps1"),
+            "parameters": {"Rules": [dict(OURS)], "Remove": [], "ExpectedCounts": {OURS["name"]: 1}}}
+    result, rules = sim_host("ansible.windows.win_powershell", args)
+    assert not result.get("failed"), result.get("result")
+    assert result["result"]["updated"] == [OURS["name"]]
+    mine = [rule for rule in rules if rule["Name"] == OURS["name"]]
+    assert [(r["ApplicationName"], r["ServiceName"], r["Description"]) for r in mine] == [(None, None, "d")]
+    result, _rules = sim_host("ansible.windows.win_powershell", args)
+    assert result["changed"] is False

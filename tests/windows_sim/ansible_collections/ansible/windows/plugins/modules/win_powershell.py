@@ -37,6 +37,9 @@ ARGUMENT_SPEC = {
 }
 _SHOULD_PROCESS = re.compile(r"\[CmdletBinding\((?:[\w=\$]+,\s*)?SupportsShouldProcess(?:=\$true)?(?:,\s*[\w=\$]+)?\)\]")
 _MARKER = re.compile(r"^#\s*ses_evolution\.firewall:(\w+)", re.MULTILINE)
+# A property the script sets through a typed helper ("[Some.Type]::PutApplicationName(")
+# rather than a plain COM assignment, which cannot clear a program.
+_TYPED_SETTER = re.compile(r"\]::Put(ApplicationName|ServiceName)\(")
 
 
 def main():
@@ -69,7 +72,8 @@ def main():
                 # The script declares SupportsShouldProcess: in check mode it runs and changes nothing.
                 changed, result, failed = reconcile(store.data["rules"], parameters.get("Rules") or [],
                                                     parameters.get("Remove") or [],
-                                                    parameters.get("ExpectedCounts") or {}, module.check_mode)
+                                                    parameters.get("ExpectedCounts") or {}, module.check_mode,
+                                                    typed=set(_TYPED_SETTER.findall(script)))
                 if changed and not module.check_mode:
                     store.save()
             else:

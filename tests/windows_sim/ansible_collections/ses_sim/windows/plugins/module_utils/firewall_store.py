@@ -113,8 +113,17 @@ def normalise_ports(value, protocol):
     return ",".join(out)
 
 
-def set_property(rule, prop, value):
-    """A COM property set: validation and normalisation as INetFwRule applies them."""
+def set_property(rule, prop, value, typed=False):
+    """A COM property set: validation and normalisation as INetFwRule applies them.
+
+    ``typed``: set through the typed INetFwRule interface (the module's
+    PutApplicationName) rather than PowerShell's COM binder, which cannot pass a
+    null string: clearing a program by plain assignment throws on Windows
+    (community.windows issue 471).
+    """
+    if prop == "ApplicationName" and not value and not typed:
+        raise ComError("Value does not fall within the expected range. (ApplicationName cleared by plain "
+                       "assignment: PowerShell's COM binder cannot pass a null string)")
     if prop == "Protocol":
         rule["Protocol"] = value
         if value in (6, 17):
@@ -207,10 +216,11 @@ def find(rules, name):
     return [rule for rule in rules if rule["Name"] is not None and rule["Name"].casefold() == str(name).casefold()]
 
 
-def apply_rule(rules, options, check_mode):
+def apply_rule(rules, options, check_mode, typed=("ApplicationName",)):
     """win_firewall_rule's main block on ``rules`` (the host's list, changed in place unless check_mode).
 
-    Returns (changed, msg, diff_text).
+    ``typed``: the properties set through the typed interface (the module:
+    ApplicationName only). Returns (changed, msg, diff_text).
     """
     name, group = options.get("name"), options.get("group")
     if not name and not group:
@@ -246,7 +256,7 @@ def apply_rule(rules, options, check_mode):
             if not check_mode:
                 # Same order as the module: ports before protocol, so ports on a
                 # rule whose protocol is still "any" fail as they do on Windows.
-                set_property(rule, prop, wanted[prop])
+                set_property(rule, prop, wanted[prop], typed=prop in typed)
             changed = True
         (changed_names if changed else unchanged_names).append(rule["Name"])
     return (bool(changed_names), "Firewall rule(s) changed '%s' - unchanged '%s'"
@@ -307,10 +317,13 @@ def read_state(data, group, prefix, installer_names):
     return {"rules": rules, "profiles": data.get("profiles", []), "products": data.get("products", [])}
 
 
-def reconcile(rules, specs, remove, expected_counts, check_mode):
+def reconcile(rules, specs, remove, expected_counts, check_mode, typed=()):
     """What the role's reconcile.ps1 does: one plan, win_firewall_rule semantics for each rule.
 
-    Returns (changed, result, failed); ``rules`` is changed in place unless check_mode.
+    ``typed``: the properties the script sets through the typed interface (the
+    simulated win_powershell reads them from the script); any other is a plain
+    assignment. Returns (changed, result, failed); ``rules`` is changed in place
+    unless check_mode.
     """
     import copy
     work = copy.deepcopy(rules) if check_mode else rules
@@ -326,7 +339,7 @@ def reconcile(rules, specs, remove, expected_counts, check_mode):
         for spec in specs or []:
             spec = dict(spec, state="present")
             before = len(find(work, spec["name"]))
-            changed, _msg, _diff = apply_rule(work, spec, False)
+            changed, _msg, _diff = apply_rule(work, spec, False, typed=typed)
             if changed:
                 result["created" if before == 0 else "updated"].append(spec["name"])
         for name in remove or []:
