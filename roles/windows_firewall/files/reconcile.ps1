@@ -15,6 +15,9 @@
 param (
     [object[]]$Rules = @(),
     [string[]]$Remove = @(),
+    # Installer rules changed one at a time: each spec applies only to the rules of its
+    # name whose protocol and local port match (same-name rules on other ports untouched).
+    [object[]]$Installer = @(),
     [System.Collections.IDictionary]$ExpectedCounts = @{}
 )
 $ErrorActionPreference = 'Stop'
@@ -165,11 +168,22 @@ try {
         return
     }
 
-    foreach ($spec in $Rules) {
+    $work = @($Rules | ForEach-Object { @{ Spec = $_; Targeted = $false } }) +
+        @($Installer | ForEach-Object { @{ Spec = $_; Targeted = $true } })
+    foreach ($item in $work) {
+        $spec = $item.Spec
         $name = Get-Option $spec 'name'
         $wanted = New-WantedRule $spec
         $existing = Get-Named $name
-        if ($existing.Count -eq 0) {
+        if ($item.Targeted) {
+            $existing = @($existing | Where-Object {
+                    [int]$_.Protocol -eq [int]$wanted.Protocol -and "$($_.LocalPorts)" -eq "$($wanted.LocalPorts)"
+                })
+            if ($existing.Count -eq 0) {
+                throw "no rule '$name' on $(Get-Option $spec 'protocol') $(Get-Option $spec 'localport') any more: the firewall changed since the plan was made"
+            }
+        }
+        elseif ($existing.Count -eq 0) {
             if ($PSCmdlet.ShouldProcess($name, 'Create firewall rule')) { $fw.Rules.Add($wanted) }
             $created.Add($name)
             continue

@@ -17,7 +17,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import HostStore, read_state, reconcile
+from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (
+    HostStore, read_state, read_versions, reconcile)
 
 __metaclass__ = type
 
@@ -65,15 +66,20 @@ def main():
                     module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
                 result = read_state(store.data, parameters["Group"], parameters["Prefix"],
                                     parameters.get("InstallerNames") or [])
+            elif marker.group(1) == "read_versions":
+                if parameters:
+                    module.fail_json(msg="read_versions: no parameter named %s" % ", ".join(sorted(parameters)))
+                result = read_versions(store.data)
             elif marker.group(1) == "reconcile":
-                unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts"}
+                unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts", "Installer"}
                 if unknown:
                     module.fail_json(msg="reconcile: no parameter named %s" % ", ".join(sorted(unknown)))
                 # The script declares SupportsShouldProcess: in check mode it runs and changes nothing.
                 changed, result, failed = reconcile(store.data["rules"], parameters.get("Rules") or [],
                                                     parameters.get("Remove") or [],
                                                     parameters.get("ExpectedCounts") or {}, module.check_mode,
-                                                    typed=set(_TYPED_SETTER.findall(script)))
+                                                    typed=set(_TYPED_SETTER.findall(script)),
+                                                    installer=parameters.get("Installer") or [])
                 if changed and not module.check_mode:
                     store.save()
             else:
