@@ -62,6 +62,7 @@ _LIFECYCLE_TEXT = {
     "legacy_agent": "legacy_agent (agents older than 2.7.1; removed through the agents' gate)",
 }
 
+
 def squash(name):
     """A rule name compared the way people read it: whitespace and case ignored."""
     return "".join(str(name).split()).casefold()

@@ -370,5 +370,5 @@ def test_reconcile_script_takes_installer_changes(sim_host, tmp_path):
         "ExpectedCounts": {name: 2}}}
     result, rules = sim_host("ansible.windows.win_powershell", args)
     assert result["changed"] is True and not result.get("failed")
-    assert sorted((r["LocalPorts"], r["Enabled"]) for r in rules if r["Name"] == name) == [("17000", False),
-                                                                                          ("443", True)]
+    ports = sorted((r["LocalPorts"], r["Enabled"]) for r in rules if r["Name"] == name)
+    assert ports == [("17000", False), ("443", True)]

@@ -105,8 +105,8 @@ def test_agent_entry_is_left_out_whatever_its_version():
     assert gate(products)["ready"] is True
 
 
-_GARBAGE = st.text(min_size=1, max_size=20).filter(lambda text: rw.parse_version(text.strip()) is None
-                                                 and text.strip() != "")
+_GARBAGE = st.text(min_size=1, max_size=20).filter(
+    lambda text: rw.parse_version(text.strip()) is None and text.strip() != "")
 
 
 @settings(max_examples=60, deadline=None)
