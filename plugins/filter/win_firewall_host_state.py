@@ -20,7 +20,7 @@ description:
   is Block) unless O(filter_outbound) says so explicitly.
 - Takes the lowest SES Evolution backoffice version among the uninstall entries (agent entries left out), else O(inventory_version);
   a host whose version is unknown counts as not migrated.
-- Lives in C(plugin_utils/render_windows.py).
+- Lives in C(plugin_utils/render_windows.py) and C(plugin_utils/windows_versions.py).
 options:
   _input:
     description: The C(result) of read_state.ps1 (keys C(profiles), C(products), C(rules)).
@@ -44,19 +44,33 @@ options:
   target_version:
     description: The release the backoffice moves to; empty or unset means the newest release of the collection's catalog.
     type: str
+  versions:
+    description:
+    - The C(result) of read_versions.ps1 (key C(products), the uninstall entries). Without it, C(products) of the
+      input is read.
+    - Only entries published by Stormshield count; SystemComponent, update and leftover entries are skipped and
+      reported in C(version_notes), as are Stormshield entries not recognised. A backoffice entry whose version does
+      not parse leaves the version unknown (C(version_error) quotes it), never replaced by O(inventory_version).
+    type: dict
 """
 
 EXAMPLES = r"""
 - name: Read the host state
   ansible.builtin.set_fact:
-    state: "{{ read.result | ses_evolution.firewall.win_firewall_host_state(inventory_version=ses_version) }}"
+    state: >-
+      {{ read.result | ses_evolution.firewall.win_firewall_host_state(inventory_version=ses_version,
+                                                                     versions=versions_read.result) }}
   # => {"filter_outbound": false, "filter_outbound_source": "detected", "detected_version": "2.7.1.1204",
-  #     "version": "2.7.1.1204", "version_source": "registry", "migrated": true}
+  #     "version": "2.7.1.1204", "version_source": "registry", "migrated": true, "version_error": null,
+  #     "version_notes": []}
 """
 
 RETURN = r"""
 _value:
-  description: filter_outbound, filter_outbound_source, detected_version, version, version_source, migrated.
+  description: >-
+    filter_outbound, filter_outbound_source, local_rules_ignored (enabled profiles among O(profiles) whose effective
+    AllowLocalFirewallRules is false), detected_version, version, version_source, migrated, version_error,
+    version_notes.
   type: dict
 """
 

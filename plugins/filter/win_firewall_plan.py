@@ -54,6 +54,15 @@ options:
     - adopt
     - leave
     default: adopt
+  retired_mode:
+    description:
+    - An installer rule for a port the matrix no longer needs. C(disable) puts it in C(targeted) with
+      C(enabled=false) (never deleted); C(keep) lists it in C(left_open).
+    type: str
+    choices:
+    - disable
+    - keep
+    default: disable
   installer_rules:
     description:
     - The installer's rules, each C({name, flows}), the name matched with whitespace and case ignored.
@@ -73,7 +82,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: present (option dicts), absent (names), adopted, skipped, expected_counts, warnings, errors.
+  description: >-
+    present (option dicts), absent (names), adopted, skipped, targeted (installer rule changes matched by name,
+    protocol and port), targeted_counts, retired (installer rules disabled), left_open (installer rules left open
+    although the matrix does not need them, with the reason), expected_counts, warnings, errors.
   type: dict
 """
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.agents_gate import export_completeness
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.render_windows import detected_version
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.windows_versions import detect
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
 __metaclass__ = type
@@ -54,8 +54,9 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
     host name; ``unreachable`` or ``failed`` make the host blocking; a
     ``versions_key`` entry (or ``ansible_facts[versions_key]``) carries what the
     platform detected, as ``{component: version}`` or one version for the host. A
-    Windows probe runs the windows_firewall role's read_state.ps1: its ``result.products``
-    (the uninstall entries) give the host's version as the role reads it.
+    Windows probe runs the windows_firewall role's read_versions.ps1: its ``result.products``
+    (the uninstall entries) give the host's version as the role reads it; an entry whose
+    version does not parse sets ``version_error``, which blocks the host.
     Skipped items (the other platform's probe) are ignored; a host probed by
     several tasks is reachable only if every probe reached it.
     """
@@ -79,8 +80,13 @@ def detections_from_probes(items, versions_key="ses_detected_versions"):
             versions = (item.get("ansible_facts") or {}).get(versions_key)
         read_state = item.get("result")
         if versions is None and isinstance(read_state, dict) and "products" in read_state:
-            versions = detected_version(read_state["products"])
+            detection = detect(read_state["products"])
+            versions = detection["version"]
             entry["source"] = "registry"
+            entry["notes"] = detection["notes"]
+            if detection["error"]:
+                # Fail closed: the host blocks, quoting the entry, instead of taking the inventory's version.
+                entry["version_error"] = detection["error"]
         if isinstance(versions, dict) and "versions" in versions:
             entry["source"] = versions.get("source")
             versions = versions["versions"]
@@ -160,6 +166,10 @@ def backoffice_verdict(matrix, detections, target_version=None, unmanaged=(), ac
             row["reasons"].append("the check failed on the host: %s" % (detection.get("error") or "no message"))
         elif not detection.get("reachable", False):
             row["reasons"].append("unreachable: %s" % (detection.get("error") or "no answer"))
+        if detection and detection.get("version_error"):
+            row["reasons"].append(detection["version_error"])
+        if detection and detection.get("notes"):
+            row["note"] = "; ".join(filter(None, [row.get("note")] + list(detection["notes"])))
         for component, (version_text, source) in _component_versions(name, host, detection, inventory_source).items():
             row["versions"][component] = {"version": version_text, "source": source}
             version = parse_version(version_text) if version_text is not None else None

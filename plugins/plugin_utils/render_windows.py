@@ -16,12 +16,12 @@ adopt or leave, which managed rules to remove, and what makes the run unsafe.
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import collapse
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import LIFECYCLE_TEXT, VENDOR
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.windows_versions import detect
 
 __metaclass__ = type
 
@@ -29,6 +29,9 @@ RULE_PREFIX = "SES Evolution - "
 RULE_GROUP = "SES Evolution (managed)"
 PROFILES = ("domain", "private", "public")
 INSTALLER_MODES = ("adopt", "leave")
+# An installer rule whose port the matrix no longer needs: disabled (never deleted,
+# so that an SES repair can bring it back), or kept as the installer left it.
+RETIRED_MODES = ("disable", "keep")
 
 # Inbound rules the SES installer creates (the vendor's "Case of Windows Defender
 # Firewall"), with the matrix flows each one serves. The page prints some names
@@ -53,11 +56,6 @@ INSTALLER_RULE_NAMES = tuple(rule["name"] for rule in INSTALLER_RULES)
 _DIRECTIONS = {1: "in", 2: "out"}
 _PROTOCOLS = {6: "tcp", 17: "udp", 256: "any"}
 
-# Uninstall entries that carry an SES Evolution backoffice version. The agent
-# has its own entry on machines that run one; its version says nothing about
-# the backoffice, so it is left out.
-_PRODUCT_RE = re.compile(r"stormshield.*evolution|ses\s+evolution", re.IGNORECASE)
-_AGENT_ONLY_RE = re.compile(r"\bagent\b(?!\s*handler)", re.IGNORECASE)
 
 
 def squash(name):
@@ -157,21 +155,30 @@ def outbound_filtered(profiles_state, profiles=PROFILES):
     return False
 
 
+def local_rules_ignored(profiles_state, profiles=PROFILES):
+    """Profiles among ``profiles``, enabled, whose effective policy does not apply local rules.
+
+    Group Policy "Apply local firewall rules: No" (AllowLocalFirewallRules False in
+    Get-NetFirewallProfile -PolicyStore ActiveStore): rules the role writes to the
+    local store are kept but not enforced on that profile.
+    """
+    wanted = check_profiles(profiles)
+    ignored = set()
+    for profile in profiles_state or []:
+        name = str(profile.get("Name", "")).lower()
+        if name not in wanted or str(profile.get("Enabled", "True")).lower() in ("false", "0"):
+            continue
+        if str(profile.get("AllowLocalFirewallRules", "")).strip().lower() in ("false", "0"):
+            ignored.add(name)
+    return [name for name in wanted if name in ignored]
+
+
 def detected_version(products):
     """The lowest SES Evolution backoffice version among uninstall entries, as text, or None.
 
-    The lowest, because a host is as migrated as its oldest component.
+    None too when an entry's version does not parse: ``windows_versions.detect`` says why.
     """
-    found = []
-    for product in products or []:
-        name = str(product.get("DisplayName") or "")
-        if not _PRODUCT_RE.search(name) or _AGENT_ONLY_RE.search(name):
-            continue
-        text = str(product.get("DisplayVersion") or "").strip()
-        parsed = parse_version(text)
-        if parsed is not None:
-            found.append((parsed, text))
-    return min(found)[1] if found else None
+    return detect(products)["version"]
 
 
 def _existing(raw):
@@ -211,14 +218,20 @@ def _installer_catalog(installer_rules):
 
 
 def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, installer_mode="adopt",
-         installer_rules=INSTALLER_RULES, prefix=RULE_PREFIX, group=RULE_GROUP):
+         installer_rules=INSTALLER_RULES, prefix=RULE_PREFIX, group=RULE_GROUP, retired_mode="disable"):
     """What to apply on one host. Nothing here touches the host; ``errors`` stop the role before any change.
 
     Returns {present: [params], absent: [names], adopted: [names], skipped: [{name, reason}],
+    targeted: [params with protocol and localport: applied to the rules of that name, protocol and port
+    only], targeted_counts: {name: rules with that name now}, retired: [{name, protocol, port}], left_open: [{name, protocol, port, scope, reason}],
     expected_counts: {name: rules with that name now}, warnings: [...], errors: [...]}.
     """
     if installer_mode not in INSTALLER_MODES:
         raise SesInputError(["windows_firewall_installer_rules is %r; use adopt or leave" % (installer_mode,)])
+    if retired_mode not in RETIRED_MODES:
+        raise SesInputError(["windows_firewall_installer_retired is %r; use disable (the default: the installer's "
+                             "rule for a port the matrix no longer needs is disabled, never deleted) or keep"
+                             % (retired_mode,)])
     profiles = check_profiles(profiles)
     kept = [rule for rule in matrix_rules if filter_outbound or rule["direction"] == "in"]
     skipped = [{"name": rule_name(rule, prefix), "reason": "outbound rule; outbound traffic is not filtered"}
@@ -247,7 +260,7 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
 
     # Each installer rule stands in for the matrix rules of its flows on its own protocol and port.
     catalog = _installer_catalog(installer_rules)
-    covered, adopted = {}, []
+    covered, actions, retired, left_open = {}, [], [], []
     for found in existing:
         key = squash(found["name"])
         if key not in catalog or found["direction"] != "in" or is_managed(found):
@@ -255,10 +268,22 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
         flows = catalog[key]
         served = [rule for rule in kept if rule["direction"] == "in" and rule["protocol"] == found["protocol"]
                   and str(rule["port"]) == found["localport"] and (flows is None or rule["flow"] in flows)]
+        where = {"name": found["name"], "protocol": found["protocol"], "port": found["localport"]}
         if not served:
-            warnings.append("installer rule %r (%s %s, scope %s) matches no rule of this host's matrix; left as is "
-                            "(the collection never deletes a rule it did not create)"
-                            % (found["name"], found["protocol"].upper(), found["localport"], found["remoteip"]))
+            if not found["enabled"]:
+                continue  # closed already (by an earlier run or by hand)
+            if retired_mode == "disable":
+                # The port left the matrix (agents' gate, cleanup): close it as the vendor's
+                # "delete the old rules" means, but only disable, so a repair can restore it.
+                retired.append(where)
+                actions.append({"name": found["name"], "protocol": found["protocol"], "localport": found["localport"],
+                                "enabled": False, "state": "present"})
+            else:
+                left_open.append(dict(where, scope=found["remoteip"], reason="no rule of this host's matrix needs "
+                                      "this port (windows_firewall_installer_retired: keep)"))
+                warnings.append("installer rule %r (%s %s, scope %s) matches no rule of this host's matrix and stays "
+                                "open (windows_firewall_installer_retired: keep)"
+                                % (found["name"], found["protocol"].upper(), found["localport"], found["remoteip"]))
             continue
         scope = _union_scope([rule["peers"] for rule in served])
         if installer_mode == "leave":
@@ -267,27 +292,34 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
             for rule in served:
                 covered.setdefault(rule["name"], found["name"])
             if found["remoteip"] in ("*", "any") and scope != "any":
+                left_open.append(dict(where, scope=found["remoteip"], reason="windows_firewall_installer_rules: "
+                                      "leave; the matrix would allow only %s" % scope))
                 warnings.append("installer rule %r opens %s %s to any address (windows_firewall_installer_rules: "
                                 "leave); the matrix would allow only %s"
                                 % (found["name"], found["protocol"].upper(), found["localport"], scope))
             continue
         for rule in served:
             covered.setdefault(rule["name"], found["name"])
-        # Protocol and port already match (that is how the rule was found); leaving
-        # them out keeps same-name installer rules on different ports consistent,
-        # since win_firewall_rule gives every rule of a name the same options.
-        adopted.append({"name": found["name"], "direction": "in", "action": "allow", "remoteip": scope,
-                        "profiles": profiles, "enabled": True, "state": "present"})
+        actions.append({"name": found["name"], "protocol": found["protocol"], "localport": found["localport"],
+                        "direction": "in", "action": "allow", "remoteip": scope, "profiles": profiles,
+                        "enabled": True, "state": "present"})
 
-    # Adopting goes by name too: every installer rule sharing that name gets the same settings.
-    unique_adopted = []
-    for key in dict.fromkeys(params["name"].casefold() for params in adopted):
-        same = [params for params in adopted if params["name"].casefold() == key]
-        if len(by_name[key]) > len(same) or any(params != same[0] for params in same[1:]):
-            errors.append("%d firewall rules are named %r and they need different settings (another scope, or a "
-                          "port outside this host's matrix); win_firewall_rule would give them all the same. Rename "
-                          "them, or set windows_firewall_installer_rules: leave" % (len(by_name[key]), same[0]["name"]))
-        unique_adopted.append(same[0])
+    # win_firewall_rule works by name and gives every rule of a name the same options. An
+    # installer name whose rules all get the same adoption goes through it (protocol and port
+    # left out: they already match); otherwise (same-name rules on different ports needing
+    # different settings, or a retirement) each rule is changed on its own, by name, protocol
+    # and port, by the role's reconcile.ps1.
+    unique_adopted, targeted = [], []
+    for key in dict.fromkeys(params["name"].casefold() for params in actions):
+        same = [params for params in actions if params["name"].casefold() == key]
+        bare = [{k: v for k, v in params.items() if k not in ("protocol", "localport")} for params in same]
+        if (len(by_name[key]) == len(same) and all(params == bare[0] for params in bare)
+                and bare[0]["enabled"] is True):
+            unique_adopted.append(bare[0])
+        else:
+            targeted.extend(same)
+    adopted_names = [params["name"] for params in unique_adopted] + list(dict.fromkeys(
+        params["name"] for params in targeted if params["enabled"] is True))
 
     present = []
     for rule in kept:
@@ -300,39 +332,52 @@ def plan(matrix_rules, existing_rules, profiles=PROFILES, filter_outbound=True, 
     wanted = {params["name"].casefold() for params in present}
     absent = sorted({rule["name"] for rule in existing if is_managed(rule) and rule["name"].casefold() not in wanted},
                     key=str.casefold)
-    names = [params["name"] for params in present + unique_adopted] + absent
+    names = [params["name"] for params in present + unique_adopted + targeted] + absent
     return {
         "present": present + unique_adopted,
         "absent": absent,
-        "adopted": [params["name"] for params in unique_adopted],
+        "adopted": adopted_names,
         "skipped": skipped,
+        "targeted": targeted,
+        "targeted_counts": {params["name"]: len(by_name[params["name"].casefold()]) for params in targeted},
+        "retired": retired,
+        "left_open": left_open,
         "expected_counts": {name: len(by_name.get(name.casefold(), [])) for name in names},
         "warnings": warnings,
         "errors": errors,
     }
 
 
-def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None, target_version=None):
-    """Facts from read_state.ps1: the outbound decision and the SES version, each with its source.
+def host_state(read_result, profiles=PROFILES, filter_outbound="auto", inventory_version=None, target_version=None,
+               versions=None):
+    """Facts from read_state.ps1 (and read_versions.ps1 as ``versions``): outbound decision and SES version.
 
     ``migrated`` tells whether the host runs ``target_version`` (empty: the catalog's newest release) or later.
+    A registry version that does not parse leaves the version unknown (``version_error``
+    says why), never replaced by the inventory's.
     """
     read_result = read_result or {}
-    detected = detected_version(read_result.get("products"))
+    products = (versions or {}).get("products") if versions is not None else read_result.get("products")
+    detection = detect(products)
+    detected = detection["version"]
     if filter_outbound in ("auto", None):
         outbound = outbound_filtered(read_result.get("profiles"), profiles)
         outbound_source = "detected"
     else:
         outbound = _as_bool(filter_outbound)
         outbound_source = "setting"
-    if detected is not None:
+    if detection["error"]:
+        version, version_source = None, "registry"
+    elif detected is not None:
         version, version_source = detected, "registry"
     elif parse_version(inventory_version) is not None:
         version, version_source = str(inventory_version), "inventory"
     else:
         version, version_source = None, "unknown"
     state = {"filter_outbound": outbound, "filter_outbound_source": outbound_source,
-             "detected_version": detected, "version": version, "version_source": version_source}
+             "local_rules_ignored": local_rules_ignored(read_result.get("profiles"), profiles),
+             "detected_version": detected, "version": version, "version_source": version_source,
+             "version_error": detection["error"], "version_notes": detection["notes"]}
     state["migrated"] = is_migrated(version, target_version or VENDOR.default_target)
     return state
 

@@ -102,7 +102,8 @@ def install(root, host, version, components, co_located, spelling="page"):
 
 def init(root, seed):
     """Fresh simulated hosts from a seed: {host: {version, components, co_located, spelling, profiles,
-    extra_rules: [COM property dicts], extra_products: [...]}}."""
+    extra_rules: [COM property dicts], extra_products: [...], outbound: {profile: Block},
+    allow_local_rules: {profile: "False"}}}."""
     for host, spec in seed.items():
         host_dir = _host_dir(root, host)
         os.makedirs(host_dir, exist_ok=True)
@@ -124,6 +125,10 @@ def init(root, seed):
             rules.append(rule)
         profiles = [dict(profile, DefaultOutboundAction=spec.get("outbound", {}).get(profile["Name"].lower(), "Allow"))
                     for profile in DEFAULT_PROFILES]
+        # Group Policy "Apply local firewall rules" per profile, e.g. {"domain": "False"}.
+        for profile in profiles:
+            if profile["Name"].lower() in spec.get("allow_local_rules", {}):
+                profile["AllowLocalFirewallRules"] = str(spec["allow_local_rules"][profile["Name"].lower()])
         data = {"rules": rules, "profiles": profiles, "products": list(spec.get("extra_products", []))}
         with open(os.path.join(host_dir, "store.json"), "w") as handle:
             json.dump(data, handle)

@@ -2,9 +2,9 @@
 # Copyright (c) ses_evolution.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# One round trip for everything the role decides on: the rules it manages or
-# may adopt, the firewall profiles' effective outbound action, and the SES
-# Evolution entries of the uninstall registry. Read only.
+# One round trip for the firewall state the role decides on: the rules it
+# manages or may adopt and the firewall profiles' effective settings. Read
+# only. The SES versions are read apart, by read_versions.ps1.
 # The first line is the marker by which the test simulator recognises this script.
 [CmdletBinding()]
 param (
@@ -44,32 +44,21 @@ $rules = foreach ($rule in $fw.Rules) {
 }
 
 # Effective values (local policy and GPO merged): outbound filtering is on for a
-# profile when it is enabled and its default outbound action is Block.
+# profile when it is enabled and its default outbound action is Block; local
+# rules count only where the policy applies them.
 $profiles = foreach ($profile in Get-NetFirewallProfile -PolicyStore ActiveStore) {
     [ordered]@{
         Name = "$($profile.Name)"
         Enabled = "$($profile.Enabled)"
         DefaultInboundAction = "$($profile.DefaultInboundAction)"
         DefaultOutboundAction = "$($profile.DefaultOutboundAction)"
+        # Group Policy "Apply local firewall rules": False means the rules of the
+        # local store (the role's) are kept but not enforced on this profile.
+        AllowLocalFirewallRules = "$($profile.AllowLocalFirewallRules)"
     }
-}
-
-# Best effort: no public page documents the components' registry keys, so every
-# uninstall entry that names Stormshield is returned and the controller picks.
-$keys = @(
-    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*'
-    'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*'
-)
-$products = foreach ($key in $keys) {
-    Get-ItemProperty -Path $key -ErrorAction SilentlyContinue |
-        Where-Object { "$($_.DisplayName)" -like '*Stormshield*' -or "$($_.DisplayName)" -like '*SES Evolution*' } |
-        ForEach-Object {
-            [ordered]@{ DisplayName = $_.DisplayName; DisplayVersion = $_.DisplayVersion; Publisher = $_.Publisher }
-        }
 }
 
 $Ansible.Result = @{
     rules = @($rules)
     profiles = @($profiles)
-    products = @($products)
 }

@@ -15,6 +15,9 @@
 param (
     [object[]]$Rules = @(),
     [string[]]$Remove = @(),
+    # Installer rules changed one at a time: each spec applies only to the rules of its
+    # name whose protocol and local port match (same-name rules on other ports untouched).
+    [object[]]$Installer = @(),
     [System.Collections.IDictionary]$ExpectedCounts = @{}
 )
 $ErrorActionPreference = 'Stop'
@@ -23,6 +26,45 @@ $updated = [System.Collections.Generic.List[String]]@()
 $removed = [System.Collections.Generic.List[String]]@()
 $Ansible.Changed = $false
 $Ansible.Result = @{ created = $created; updated = $updated; removed = $removed }
+
+# PowerShell's COM binder cannot pass a null string: clearing a rule's program by
+# plain assignment throws "Value does not fall within the expected range"
+# (community.windows issue 471) and would stop the run part way. As
+# win_firewall_rule does (PutApplicationName), the program is set through the
+# typed INetFwRule interface; the service too, so that neither depends on the binder.
+if (-not ('SesEvolution.Firewall.NetFwRule' -as [type])) {
+    Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+
+namespace SesEvolution.Firewall
+{
+    [ComImport]
+    [InterfaceType(ComInterfaceType.InterfaceIsIDispatch)]
+    [Guid("AF230D27-BABA-4E42-ACED-F524F22CFCE2")]
+    public interface INetFwRule
+    {
+        [DispId(3)]
+        string ApplicationName { get; set; }
+        [DispId(4)]
+        string ServiceName { get; set; }
+    }
+
+    public static class NetFwRule
+    {
+        public static void PutApplicationName(object rule, string value)
+        {
+            ((INetFwRule)rule).ApplicationName = string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        public static void PutServiceName(object rule, string value)
+        {
+            ((INetFwRule)rule).ServiceName = string.IsNullOrEmpty(value) ? null : value;
+        }
+    }
+}
+'@
+}
 
 function ConvertTo-ProtocolType([string]$protocol) {
     $number = $protocol -as [int]
@@ -126,11 +168,22 @@ try {
         return
     }
 
-    foreach ($spec in $Rules) {
+    $work = @($Rules | ForEach-Object { @{ Spec = $_; Targeted = $false } }) +
+        @($Installer | ForEach-Object { @{ Spec = $_; Targeted = $true } })
+    foreach ($item in $work) {
+        $spec = $item.Spec
         $name = Get-Option $spec 'name'
         $wanted = New-WantedRule $spec
         $existing = Get-Named $name
-        if ($existing.Count -eq 0) {
+        if ($item.Targeted) {
+            $existing = @($existing | Where-Object {
+                    [int]$_.Protocol -eq [int]$wanted.Protocol -and "$($_.LocalPorts)" -eq "$($wanted.LocalPorts)"
+                })
+            if ($existing.Count -eq 0) {
+                throw "no rule '$name' on $(Get-Option $spec 'protocol') $(Get-Option $spec 'localport') any more: the firewall changed since the plan was made"
+            }
+        }
+        elseif ($existing.Count -eq 0) {
             if ($PSCmdlet.ShouldProcess($name, 'Create firewall rule')) { $fw.Rules.Add($wanted) }
             $created.Add($name)
             continue
@@ -142,6 +195,12 @@ try {
                 if (-not (Test-Differs $prop $rule.$prop $wanted.$prop)) { continue }
                 if ($PSCmdlet.ShouldProcess($rule.Name, "Set $prop")) {
                     if ($prop -eq 'Profiles') { $rule.Profiles = [int]$wanted.Profiles }
+                    elseif ($prop -eq 'ApplicationName') {
+                        [SesEvolution.Firewall.NetFwRule]::PutApplicationName($rule, $wanted.ApplicationName)
+                    }
+                    elseif ($prop -eq 'ServiceName') {
+                        [SesEvolution.Firewall.NetFwRule]::PutServiceName($rule, $wanted.ServiceName)
+                    }
                     else { $rule.$prop = $wanted.$prop }
                 }
                 $changed = $true

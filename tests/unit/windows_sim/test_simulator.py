@@ -120,8 +120,8 @@ def test_ports_need_tcp_or_udp_as_on_windows():
         store.apply_rule(rules, {"name": "p", "protocol": "tcp", "localport": "443"}, False)
     with pytest.raises(store.ComError, match="Unknown protocol"):
         store.apply_rule([], {"name": "q", "protocol": "sctp"}, False)
-    with pytest.raises(store.ComError):
-        store.apply_rule([], {"name": "q", "remoteip": "10.1.2.3/16"}, False)
+    with pytest.raises(store.ComError):  # (host bits under a mask are accepted, as on Windows: see below)
+        store.apply_rule([], {"name": "q", "remoteip": "10.1.2.3/33"}, False)
 
 
 def test_read_state_returns_managed_prefixed_and_installer_rules():
@@ -134,7 +134,18 @@ def test_read_state_returns_managed_prefixed_and_installer_rules():
                               ["Stormshield Endpoint Security EvolutionBackend (TCP-In)"])
     assert [r["Name"] for r in result["rules"]] == ["SES Evolution - a", "ses evolution - b", "c",
                                                     "Stormshield Endpoint Security Evolution Backend (TCP-In)"]
-    assert result["profiles"] == data["profiles"] and result["products"] == data["products"]
+    assert result["profiles"] == data["profiles"] and "products" not in result  # read_versions.ps1 reads them
+
+
+def test_read_versions_returns_the_entries_naming_stormshield():
+    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.7.1",
+                 "Publisher": "Stormshield", "UninstallString": "MsiExec.exe /X{A}"},
+                {"DisplayName": "Repackaged console", "DisplayVersion": "2.6.3", "Publisher": "Stormshield SAS",
+                 "SystemComponent": 1},
+                {"DisplayName": "Notepad++", "DisplayVersion": "8.6", "Publisher": "Notepad++ Team"}]
+    result = store.read_versions({"rules": [], "products": products})
+    assert [(p["DisplayName"], p["SystemComponent"]) for p in result["products"]] == [
+        ("Stormshield Endpoint Security Evolution Backend", ""), ("Repackaged console", "1")]
 
 
 def test_installer_model_follows_the_vendor_page():
@@ -204,6 +215,13 @@ def test_reconcile_script_refuses_a_changed_host_then_applies(sim_host):
     assert sorted(r["Name"] for r in rules) == [OURS["name"], "Stormshield Endpoint Security EvolutionBackend (TCP-In)"]
 
 
+def test_version_probe_is_its_own_script(sim_host):
+    result, _rules = sim_host("ansible.windows.win_powershell", {"script": _script("read_versions.ps1")})
+    assert not result.get("failed") and result["changed"] is False
+    assert [p["DisplayName"] for p in result["result"]["products"]] == [
+        "Stormshield Endpoint Security Evolution Backend"]
+
+
 def test_win_powershell_runs_only_known_scripts(sim_host):
     result, _rules = sim_host("ansible.windows.win_powershell", {"script": "Get-NetFirewallRule"})
     assert result.get("failed") and "marker" in result["msg"]
@@ -231,6 +249,126 @@ def test_reconcile_semantics_match_rule_by_rule():
     again = store.reconcile(together, [OURS, adopt], [], {}, False)
     assert again[0] is False and again[1]["created"] == again[1]["updated"] == []
     # a COM error stops the run and is reported
-    _changed, result, failed = store.reconcile(copy.deepcopy(base), [{"name": "x", "remoteip": "10.1.2.3/16"}],
+    _changed, result, failed = store.reconcile(copy.deepcopy(base), [{"name": "x", "remoteip": "10.1.2.300"}],
                                                [], {}, False)
     assert failed and "Firewall reconcile failed" in result["error"]
+
+
+# --- clearing a program (COM binder, community.windows issue 471) -----------------------------
+
+def test_clearing_a_program_by_plain_assignment_raises_as_com_does():
+    # PowerShell's COM binder cannot pass a null string to INetFwRule.ApplicationName:
+    # "Value does not fall within the expected range". Through the typed interface
+    # (the module's PutApplicationName) the program is cleared.
+    rule = dict(store.new_rule(), ApplicationName="C:\\Tools\\x.exe")
+    with pytest.raises(store.ComError, match="expected range"):
+        store.set_property(rule, "ApplicationName", None)
+    assert rule["ApplicationName"] == "C:\\Tools\\x.exe"
+    store.set_property(rule, "ApplicationName", None, typed=True)
+    assert rule["ApplicationName"] is None
+    store.set_property(rule, "ApplicationName", "C:\\Tools\\y.exe")  # setting a program is fine either way
+    assert rule["ApplicationName"] == "C:\\Tools\\y.exe"
+
+
+def test_module_clears_a_program_as_win_firewall_rule_does():
+    rules = []
+    store.apply_rule(rules, OURS, False)
+    rules[0]["ApplicationName"], rules[0]["ServiceName"] = "C:\\Tools\\x.exe", "svc"
+    changed, _msg, diff = store.apply_rule(rules, OURS, False)
+    assert changed and "-ApplicationName='C:\\Tools\\x.exe'" in diff
+    assert (rules[0]["ApplicationName"], rules[0]["ServiceName"]) == (None, None)
+    # the script's plain assignment fails part way, as on Windows
+    rules[0]["ApplicationName"] = "C:\\Tools\\x.exe"
+    _changed, result, failed = store.reconcile(rules, [OURS], [], {}, False)
+    assert failed and "expected range" in result["error"]
+
+
+def test_reconcile_script_clears_a_program_on_a_managed_rule(sim_host, tmp_path):
+    # A managed rule edited by hand to carry a program and a service: reconcile.ps1
+    # must clear both (the matrix rule says "any") and finish, not fail part way.
+    store_path = tmp_path / "hosts" / "w1" / "store.json"
+    data = json.loads(store_path.read_text())
+    ours = []
+    store.apply_rule(ours, OURS, False)
+    ours[0].update(ApplicationName="C:\\Tools\\x.exe", ServiceName="svc", Description="edited")
+    data["rules"].extend(ours)
+    store_path.write_text(json.dumps(data))
+    args = {"script": _script("reconcile.ps1"),
+            "parameters": {"Rules": [dict(OURS)], "Remove": [], "ExpectedCounts": {OURS["name"]: 1}}}
+    result, rules = sim_host("ansible.windows.win_powershell", args)
+    assert not result.get("failed"), result.get("result")
+    assert result["result"]["updated"] == [OURS["name"]]
+    mine = [rule for rule in rules if rule["Name"] == OURS["name"]]
+    assert [(r["ApplicationName"], r["ServiceName"], r["Description"]) for r in mine] == [(None, None, "d")]
+    result, _rules = sim_host("ansible.windows.win_powershell", args)
+    assert result["changed"] is False
+
+
+# --- address formats as COM keeps them ----------------------------------------------------------
+
+def test_ipv6_host_prefix_is_kept_as_com_reports_it():
+    # INetFwRule keeps an IPv6 address's "/128" as given; a bare address stays bare.
+    assert store.normalise_addresses("fd00::21/128") == "fd00::21/128"
+    assert store.normalise_addresses("fd00::21") == "fd00::21"
+    assert store.normalise_addresses("FD00:0::21/128,fd00::/64") == "fd00::21/128,fd00::/64"
+
+
+def test_cidr_with_host_bits_is_accepted_as_windows_does():
+    # Windows accepts an address with host bits under its mask (New-NetFirewallRule and
+    # INetFwRule alike); it is stored with the address as given, not the network.
+    assert store.normalise_addresses("10.1.2.3/16") == "10.1.2.3/255.255.0.0"
+    assert store.normalise_addresses("fd00::1/64") == "fd00::1/64"
+    rules = []
+    changed, _msg, _diff = store.apply_rule(rules, {"name": "x", "remoteip": "10.1.2.3/16"}, False)
+    assert changed and rules[0]["RemoteAddresses"] == "10.1.2.3/255.255.0.0"
+    assert store.apply_rule(rules, {"name": "x", "remoteip": "10.1.2.3/16"}, False)[0] is False
+    for bad in ("10.1.2.300", "10.1.2.3/33", "fd00::1/129", "", "10.0.0.1,,10.0.0.2"):
+        with pytest.raises(store.ComError):
+            store.normalise_addresses(bad)
+
+
+# --- installer rules sharing one name, changed one at a time ------------------------------------
+
+def _same_name_agent_handler_rules():
+    rules = []
+    for port in ("17000", "443"):
+        rule = store.new_rule()
+        rule.update(Name="Stormshield Endpoint Security Evolution Agent Handler (TCP-In)", Enabled=True,
+                    Grouping="Stormshield Endpoint Security Evolution")
+        store.set_property(rule, "Protocol", 6)
+        store.set_property(rule, "LocalPorts", port)
+        rules.append(rule)
+    return rules
+
+
+def test_reconcile_changes_same_name_installer_rules_by_port():
+    rules = _same_name_agent_handler_rules()
+    name = rules[0]["Name"]
+    installer = [{"name": name, "protocol": "tcp", "localport": "17000", "enabled": False},
+                 {"name": name, "protocol": "tcp", "localport": "443", "direction": "in", "action": "allow",
+                  "remoteip": "10.9.0.0/16", "profiles": ["domain"], "enabled": True}]
+    changed, result, failed = store.reconcile(rules, [], [], {name: 2}, False, installer=installer)
+    assert (changed, failed) == (True, False) and result["updated"] == [name, name]
+    by_port = {rule["LocalPorts"]: rule for rule in rules}
+    assert by_port["17000"]["Enabled"] is False and by_port["17000"]["RemoteAddresses"] == "*"  # disabled, kept
+    assert by_port["443"]["Enabled"] is True and by_port["443"]["RemoteAddresses"] == "10.9.0.0/255.255.0.0"
+    assert by_port["443"]["Profiles"] == 1 and len(rules) == 2
+    assert store.reconcile(rules, [], [], {name: 2}, False, installer=installer)[0] is False
+    # a port that is gone since the plan: the run fails and says so
+    _changed, result, failed = store.reconcile(rules, [], [], {}, False, installer=[dict(installer[0], localport="9")])
+    assert failed and "changed since the plan" in result["error"]
+
+
+def test_reconcile_script_takes_installer_changes(sim_host, tmp_path):
+    store_path = tmp_path / "hosts" / "w1" / "store.json"
+    data = json.loads(store_path.read_text())
+    data["rules"].extend(_same_name_agent_handler_rules())
+    store_path.write_text(json.dumps(data))
+    name = "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)"
+    args = {"script": _script("reconcile.ps1"), "parameters": {
+        "Installer": [{"name": name, "protocol": "tcp", "localport": "17000", "enabled": False}],
+        "ExpectedCounts": {name: 2}}}
+    result, rules = sim_host("ansible.windows.win_powershell", args)
+    assert result["changed"] is True and not result.get("failed")
+    ports = sorted((r["LocalPorts"], r["Enabled"]) for r in rules if r["Name"] == name)
+    assert ports == [("17000", False), ("443", True)]

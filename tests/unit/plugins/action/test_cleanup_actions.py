@@ -35,7 +35,7 @@ INVENTORY = {"all": {"children": {
 PROBES = {"results": [
     {"item": "bo1", "ansible_loop_var": "item", "ping": "pong"},
     {"item": "ah2", "ansible_loop_var": "item", "result": {"rules": [], "profiles": [], "products": [
-        {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.6.3.877"}]}},
+        {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.6.3.877", "Publisher": "Stormshield"}]}},
 ]}
 
 PLAYBOOK = [{

@@ -245,8 +245,8 @@ def test_detections_from_probe_results():
 
 
 def test_windows_read_state_gives_the_lowest_registry_version():
-    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.7.1.1204"},
-                {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.6.3.877"}]
+    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.7.1.1204", "Publisher": "Stormshield"},
+                {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.6.3.877", "Publisher": "Stormshield"}]
     item = {"item": "bo1", "ansible_loop_var": "item", "result": {"rules": [], "profiles": [], "products": products}}
     detections = detections_from_probes([item])
     assert detections["bo1"]["versions"] == "2.6.3.877" and detections["bo1"]["source"] == "registry"

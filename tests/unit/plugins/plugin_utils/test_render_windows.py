@@ -255,9 +255,22 @@ def test_plan_installer_names_match_whatever_the_spacing():
     assert result["errors"] == []
     assert result["adopted"] == ["Stormshield Endpoint Security Evolution Agent Handler (TCP-In)"]
     assert [p["name"] for p in result["present"]] == result["adopted"]
-    # ... but when the two same-name rules would need different settings, the plan refuses
+    # Once 17000 leaves the matrix (the agents' gate), the two same-name rules need different
+    # settings: each is handled on its own, by name, protocol and port, and the run goes on.
     only_https = rw.plan(rules[:1], spaced)
-    assert "need different settings" in only_https["errors"][0]
+    assert only_https["errors"] == [] and only_https["present"] == []
+    name = spaced[0]["Name"]
+    assert only_https["targeted"] == [
+        {"name": name, "protocol": "tcp", "localport": "17000", "enabled": False, "state": "present"},
+        {"name": name, "protocol": "tcp", "localport": "443", "direction": "in", "action": "allow",
+         "remoteip": "10.9.0.0/16", "profiles": ["domain", "private", "public"], "enabled": True, "state": "present"}]
+    assert only_https["retired"] == [{"name": name, "protocol": "tcp", "port": "17000"}]
+    assert only_https["adopted"] == [name] and only_https["expected_counts"] == only_https["targeted_counts"] == {name: 2}
+    # the next run, with 17000 disabled: still one rule at a time, nothing retired again
+    spaced[0]["Enabled"] = False
+    again = rw.plan(rules[:1], spaced)
+    assert again["errors"] == [] and again["retired"] == []
+    assert [params["localport"] for params in again["targeted"]] == ["443"]
     # lower case, extra spaces: still the installer's rule
     odd = [_com("  stormshield endpoint security evolution backend  (tcp-in)", 8443)]
     assert rw.plan([_rule("in", 8443)], odd)["adopted"] == [odd[0]["Name"]]
@@ -276,12 +289,38 @@ def test_plan_leave_mode_skips_ours_and_warns_about_exposure():
         rw.plan(rules, [], installer_mode="take")
 
 
-def test_plan_never_touches_unmatched_installer_rules():
+def test_plan_disables_a_retired_installer_rule_and_never_deletes_it():
     # cleanup on a co-located backend whose installer still has the backend on 443
-    installer = [_com("Stormshield Endpoint Security EvolutionBackend (TCP-In)", 443)]
+    name = "Stormshield Endpoint Security EvolutionBackend (TCP-In)"
+    installer = [_com(name, 443)]
     result = rw.plan([_rule("in", 8443)], installer)
-    assert result["absent"] == [] and result["adopted"] == []
-    assert "matches no rule of this host's matrix" in result["warnings"][0]
+    assert result["absent"] == [] and result["adopted"] == [] and result["errors"] == []
+    assert result["targeted"] == [{"name": name, "protocol": "tcp", "localport": "443", "enabled": False,
+                                   "state": "present"}]
+    assert result["retired"] == [{"name": name, "protocol": "tcp", "port": "443"}]
+    assert result["left_open"] == []
+    # once disabled, nothing more to do
+    installer[0]["Enabled"] = False
+    assert rw.plan([_rule("in", 8443)], installer)["targeted"] == []
+
+
+def test_plan_keeps_a_retired_installer_rule_on_request_and_lists_it_as_open():
+    name = "Stormshield Endpoint Security EvolutionBackend (TCP-In)"
+    result = rw.plan([_rule("in", 8443)], [_com(name, 443)], retired_mode="keep")
+    assert result["targeted"] == [] and result["retired"] == []
+    assert result["left_open"] == [{"name": name, "protocol": "tcp", "port": "443", "scope": "*",
+                                    "reason": "no rule of this host's matrix needs this port "
+                                              "(windows_firewall_installer_retired: keep)"}]
+    assert "stays open" in result["warnings"][0]
+    with pytest.raises(SesInputError, match="windows_firewall_installer_retired"):
+        rw.plan([], [], retired_mode="delete")
+
+
+def test_plan_leave_mode_lists_what_it_leaves_open():
+    rules = [_rule("in", 10443, peers=["10.0.0.60/32"], flow="public_api_to_backend", lifecycle="permanent")]
+    result = rw.plan(rules, _installer_rules_2_7_1()[3:], installer_mode="leave")
+    assert [entry["port"] for entry in result["left_open"]] == ["10443"]
+    assert "10.0.0.60/32" in result["left_open"][0]["reason"]
 
 
 def test_plan_outbound_rules_follow_filtering():
@@ -312,10 +351,10 @@ def test_outbound_detection():
 
 
 def test_version_detection_and_migrated():
-    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Agent", "DisplayVersion": "2.5.0"},
-                {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.7.1.1204"},
-                {"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.6.3"},
-                {"DisplayName": "Stormshield Network VPN Client", "DisplayVersion": "1.0"}]
+    products = [{"DisplayName": "Stormshield Endpoint Security Evolution Agent", "DisplayVersion": "2.5.0", "Publisher": "Stormshield"},
+                {"DisplayName": "Stormshield Endpoint Security Evolution Agent Handler", "DisplayVersion": "2.7.1.1204", "Publisher": "Stormshield"},
+                {"DisplayName": "Stormshield Endpoint Security Evolution Backend", "DisplayVersion": "2.6.3", "Publisher": "Stormshield"},
+                {"DisplayName": "Stormshield Network VPN Client", "DisplayVersion": "1.0", "Publisher": "Stormshield"}]
     # the agent is not the backoffice; the oldest component counts
     assert rw.detected_version(products) == "2.6.3"
     state = rw.host_state({"products": products}, inventory_version="2.7.1")
@@ -338,3 +377,25 @@ def test_role_constants_match_the_renderer():
         defaults = yaml.safe_load(handle)
     assert defaults["windows_firewall_installer_rule_catalog"] == [dict(rule) for rule in rw.INSTALLER_RULES]
     assert defaults["windows_firewall_profiles"] == list(rw.PROFILES)
+
+
+def _gpo_profiles(**allow):
+    """Get-NetFirewallProfile -PolicyStore ActiveStore, with AllowLocalFirewallRules per profile."""
+    return [{"Name": name, "Enabled": "True", "DefaultOutboundAction": "Allow",
+             "AllowLocalFirewallRules": allow.get(name.lower(), "NotConfigured")}
+            for name in ("Domain", "Private", "Public")]
+
+
+def test_group_policy_that_ignores_local_rules_is_detected_per_profile():
+    # "Apply local firewall rules: No" in the effective policy: local rules are stored, not enforced.
+    state = rw.host_state({"profiles": _gpo_profiles(domain="False")})
+    assert state["local_rules_ignored"] == ["domain"]
+    assert rw.host_state({"profiles": _gpo_profiles(domain="True")})["local_rules_ignored"] == []
+    assert rw.host_state({"profiles": _gpo_profiles()})["local_rules_ignored"] == []
+    # only the profiles the rules are for, and only enabled ones, matter
+    assert rw.host_state({"profiles": _gpo_profiles(public="False")}, profiles=["domain"])["local_rules_ignored"] == []
+    disabled = _gpo_profiles(private="False")
+    disabled[1]["Enabled"] = "False"
+    assert rw.host_state({"profiles": disabled})["local_rules_ignored"] == []
+    assert rw.host_state({"profiles": _gpo_profiles(domain="0", public="false")})["local_rules_ignored"] == [
+        "domain", "public"]

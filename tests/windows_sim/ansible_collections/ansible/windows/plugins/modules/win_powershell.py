@@ -18,7 +18,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (
-    HostStore, read_exposure, read_state, reconcile)
+    HostStore, read_exposure, read_state, read_versions, reconcile)
 
 __metaclass__ = type
 
@@ -38,6 +38,9 @@ ARGUMENT_SPEC = {
 }
 _SHOULD_PROCESS = re.compile(r"\[CmdletBinding\((?:[\w=\$]+,\s*)?SupportsShouldProcess(?:=\$true)?(?:,\s*[\w=\$]+)?\)\]")
 _MARKER = re.compile(r"^#\s*ses_evolution\.firewall:(\w+)", re.MULTILINE)
+# A property the script sets through a typed helper ("[Some.Type]::PutApplicationName(")
+# rather than a plain COM assignment, which cannot clear a program.
+_TYPED_SETTER = re.compile(r"\]::Put(ApplicationName|ServiceName)\(")
 
 
 def main():
@@ -67,14 +70,20 @@ def main():
                 if parameters:
                     module.fail_json(msg="read_exposure: no parameter named %s" % ", ".join(sorted(parameters)))
                 result = read_exposure(store.data)
+            elif marker.group(1) == "read_versions":
+                if parameters:
+                    module.fail_json(msg="read_versions: no parameter named %s" % ", ".join(sorted(parameters)))
+                result = read_versions(store.data)
             elif marker.group(1) == "reconcile":
-                unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts"}
+                unknown = set(parameters) - {"Rules", "Remove", "ExpectedCounts", "Installer"}
                 if unknown:
                     module.fail_json(msg="reconcile: no parameter named %s" % ", ".join(sorted(unknown)))
                 # The script declares SupportsShouldProcess: in check mode it runs and changes nothing.
                 changed, result, failed = reconcile(store.data["rules"], parameters.get("Rules") or [],
                                                     parameters.get("Remove") or [],
-                                                    parameters.get("ExpectedCounts") or {}, module.check_mode)
+                                                    parameters.get("ExpectedCounts") or {}, module.check_mode,
+                                                    typed=set(_TYPED_SETTER.findall(script)),
+                                                    installer=parameters.get("Installer") or [])
                 if changed and not module.check_mode:
                     store.save()
             else:

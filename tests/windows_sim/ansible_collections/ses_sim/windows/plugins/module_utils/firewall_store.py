@@ -11,7 +11,9 @@ through the HNetCfg.FwPolicy2 COM object, line by line of its PowerShell:
   ports exist only once Protocol is TCP or UDP (then "*"), and setting ports on
   any other protocol fails as COM does;
 - addresses are stored normalised (IPv4 as address/mask, as INetFwRule reports
-  them), so the module's comparison sees what it sees on Windows;
+  them; IPv6 compressed, with its prefix, "/128" included, when one was given;
+  host bits under a mask kept, as Windows accepts them), so the module's
+  comparison sees what it sees on Windows;
 - rules are found by name with PowerShell's -eq (case-insensitive); every rule
   with that name is compared and updated; removal is by name;
 - only the options a task passes are compared ($null means "not passed");
@@ -71,7 +73,7 @@ def new_rule():
 
 
 def normalise_addresses(value):
-    """INetFwRule.*Addresses setter: IPv4 as address/mask, IPv6 compressed, keywords and ranges kept."""
+    """INetFwRule.*Addresses setter: IPv4 as address/mask, IPv6 compressed with its prefix, keywords and ranges kept."""
     out = []
     for token in str(value).split(","):
         token = token.strip()
@@ -84,14 +86,17 @@ def normalise_addresses(value):
             low, high = (ipaddress.ip_address(part.strip()) for part in token.split("-", 1))
             out.append("%s-%s" % (low, high))
             continue
+        # Windows accepts host bits under the mask ("10.1.2.3/16") and keeps the address
+        # as given; IPv4 is reported as address/mask, IPv6 keeps its prefix ("/128"
+        # included) when one was given.
         try:
-            network = ipaddress.ip_network(token, strict=True)
+            interface = ipaddress.ip_interface(token)
         except ValueError as exc:
             raise ComError("The parameter is incorrect. (address %r: %s)" % (token, exc)) from exc
-        if network.version == 4:
-            out.append("%s/%s" % (network.network_address, network.netmask))
+        if interface.version == 4:
+            out.append("%s/%s" % (interface.ip, interface.netmask))
         else:
-            out.append(str(network.network_address) if network.prefixlen == 128 else str(network))
+            out.append("%s/%d" % (interface.ip, interface.network.prefixlen) if "/" in token else str(interface.ip))
     if "*" in out and len(out) > 1:
         raise ComError("The parameter is incorrect. (\"*\" cannot be combined with addresses)")
     return ",".join(out)
@@ -113,8 +118,17 @@ def normalise_ports(value, protocol):
     return ",".join(out)
 
 
-def set_property(rule, prop, value):
-    """A COM property set: validation and normalisation as INetFwRule applies them."""
+def set_property(rule, prop, value, typed=False):
+    """A COM property set: validation and normalisation as INetFwRule applies them.
+
+    ``typed``: set through the typed INetFwRule interface (the module's
+    PutApplicationName) rather than PowerShell's COM binder, which cannot pass a
+    null string: clearing a program by plain assignment throws on Windows
+    (community.windows issue 471).
+    """
+    if prop == "ApplicationName" and not value and not typed:
+        raise ComError("Value does not fall within the expected range. (ApplicationName cleared by plain "
+                       "assignment: PowerShell's COM binder cannot pass a null string)")
     if prop == "Protocol":
         rule["Protocol"] = value
         if value in (6, 17):
@@ -207,10 +221,11 @@ def find(rules, name):
     return [rule for rule in rules if rule["Name"] is not None and rule["Name"].casefold() == str(name).casefold()]
 
 
-def apply_rule(rules, options, check_mode):
+def apply_rule(rules, options, check_mode, typed=("ApplicationName",)):
     """win_firewall_rule's main block on ``rules`` (the host's list, changed in place unless check_mode).
 
-    Returns (changed, msg, diff_text).
+    ``typed``: the properties set through the typed interface (the module:
+    ApplicationName only). Returns (changed, msg, diff_text).
     """
     name, group = options.get("name"), options.get("group")
     if not name and not group:
@@ -246,7 +261,7 @@ def apply_rule(rules, options, check_mode):
             if not check_mode:
                 # Same order as the module: ports before protocol, so ports on a
                 # rule whose protocol is still "any" fail as they do on Windows.
-                set_property(rule, prop, wanted[prop])
+                set_property(rule, prop, wanted[prop], typed=prop in typed)
             changed = True
         (changed_names if changed else unchanged_names).append(rule["Name"])
     return (bool(changed_names), "Firewall rule(s) changed '%s' - unchanged '%s'"
@@ -304,7 +319,7 @@ def read_state(data, group, prefix, installer_names):
              if (rule.get("Grouping") or "").casefold() == group.casefold()
              or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
              or squash(rule.get("Name") or "") in installer]
-    return {"rules": rules, "profiles": data.get("profiles", []), "products": data.get("products", [])}
+    return {"rules": rules, "profiles": data.get("profiles", [])}
 
 
 def read_exposure(data):
@@ -321,10 +336,28 @@ def read_exposure(data):
     return {"rules": rules, "profiles": profiles}
 
 
-def reconcile(rules, specs, remove, expected_counts, check_mode):
+def read_versions(data):
+    """What the role's read_versions.ps1 returns, from the store: the uninstall entries naming Stormshield."""
+    out = []
+    for product in data.get("products", []):
+        name, publisher = str(product.get("DisplayName") or ""), str(product.get("Publisher") or "")
+        if "stormshield" in (name + " " + publisher).lower() or "ses evolution" in name.lower():
+            out.append({"DisplayName": name, "DisplayVersion": str(product.get("DisplayVersion") or ""),
+                        "Publisher": publisher, "SystemComponent": str(product.get("SystemComponent") or ""),
+                        "ParentKeyName": str(product.get("ParentKeyName") or ""),
+                        "HasUninstallString": bool(product.get("HasUninstallString", True)),
+                        "Key": str(product.get("Key") or "")})
+    return {"products": out}
+
+
+def reconcile(rules, specs, remove, expected_counts, check_mode, typed=(), installer=()):
     """What the role's reconcile.ps1 does: one plan, win_firewall_rule semantics for each rule.
 
-    Returns (changed, result, failed); ``rules`` is changed in place unless check_mode.
+    ``typed``: the properties the script sets through the typed interface (the
+    simulated win_powershell reads them from the script); any other is a plain
+    assignment. ``installer``: specs applied, as the script's Installer parameter, only to
+    the rules of their name whose protocol and local port match. Returns (changed, result,
+    failed); ``rules`` is changed in place unless check_mode.
     """
     import copy
     work = copy.deepcopy(rules) if check_mode else rules
@@ -340,9 +373,21 @@ def reconcile(rules, specs, remove, expected_counts, check_mode):
         for spec in specs or []:
             spec = dict(spec, state="present")
             before = len(find(work, spec["name"]))
-            changed, _msg, _diff = apply_rule(work, spec, False)
+            changed, _msg, _diff = apply_rule(work, spec, False, typed=typed)
             if changed:
                 result["created" if before == 0 else "updated"].append(spec["name"])
+        for spec in installer or []:
+            spec = dict(spec, state="present")
+            protocol = protocol_number(spec["protocol"])
+            matching = [rule for rule in find(work, spec["name"])
+                        if rule["Protocol"] == protocol and str(rule["LocalPorts"]) == str(spec["localport"])]
+            if not matching:
+                raise ComError("no rule '%s' on %s %s any more: the firewall changed since the plan was made"
+                               % (spec["name"], spec["protocol"], spec["localport"]))
+            # The same comparison and setters as win_firewall_rule, on those rules only.
+            changed, _msg, _diff = apply_rule(matching, spec, False, typed=typed)
+            if changed:
+                result["updated"].append(spec["name"])
         for name in remove or []:
             result["removed"].extend(rule["Name"] for rule in find(work, name))
             apply_rule(work, {"name": name, "state": "absent"}, False)
