@@ -14,12 +14,15 @@
 #      current python3, or into a virtual environment when python3 is the
 #      Debian-managed interpreter (PEP 668).
 #   3. The collections this one uses, taken from the ansible 12.3.0 wheel on PyPI
-#      (Ansible Galaxy is not needed), plus a symlink to this checkout.
+#      (Ansible Galaxy is not needed), plus a relative symlink to this checkout in
+#      .cache/collections (inside the checkout: it goes with the clone, and the
+#      user's collections folder stays free for a real install of the tarball).
 #   4. The pip bootstrap script ansible-test looks for in its cache, made from a
 #      pip wheel, so that ansible-test does not need to download it.
 #
 # It writes .cache/env.sh in the checkout: source it to get the same PATH and
-# ANSIBLE_COLLECTIONS_PATH that scripts/test.sh uses. Nothing else is changed
+# ANSIBLE_COLLECTIONS_PATH (.cache/collections, then the collections root) that
+# scripts/test.sh uses. Nothing else is changed
 # in the user's environment.
 #
 # Settings (environment variables, all optional):
@@ -33,6 +36,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 COLLECTIONS_DIR="${SES_COLLECTIONS_DIR:-$HOME/.ansible/collections}"
 VENV="${SES_VENV:-$HOME/.cache/ses_evolution_firewall/venv}"
+DEV_COLLECTIONS_DIR="$REPO/.cache/collections"
 DOWNLOAD_DIR="$HOME/.cache/ses_evolution_firewall/downloads"
 ANSIBLE_BUNDLE_VERSION="12.3.0"
 # namespace.name of each collection taken from the ansible wheel. community.windows
@@ -174,18 +178,41 @@ with zipfile.ZipFile(wheel) as archive:
 PY
     fi
 
-    # This checkout as ses_evolution.firewall. A link left by another checkout
-    # (CI runs from a fresh clone elsewhere) is replaced.
-    local link="$root/ses_evolution/firewall"
-    mkdir -p "$root/ses_evolution"
-    if [ -L "$link" ] && [ "$(readlink "$link")" = "$REPO" ]; then
-        say "collections: $link -> $REPO already"
-    elif [ -e "$link" ] && [ ! -L "$link" ]; then
-        die "$link is a real directory (an installed copy?); remove it so that it can become a link to $REPO"
+    link_checkout
+}
+
+# This checkout as ses_evolution.firewall, for development only. The link lives in
+# the checkout's own .cache/collections (first on the ANSIBLE_COLLECTIONS_PATH that
+# .cache/env.sh exports), relative, so that it goes away with the clone and never
+# stands in the user's collections folder, where it would hide a real
+# `ansible-galaxy collection install` ("Nothing to do") and dangle once the clone
+# is removed.
+link_checkout() {
+    local link="$DEV_COLLECTIONS_DIR/ansible_collections/ses_evolution/firewall"
+    mkdir -p "$(dirname "$link")"
+    if [ -L "$link" ] && [ "$(readlink "$link")" = "../../../.." ]; then
+        say "collections: $link -> this checkout already"
     else
-        ln -sfn "$REPO" "$link.tmp.$$"
+        if [ -e "$link" ] && [ ! -L "$link" ]; then
+            die "$link is a real directory; remove it so that it can become a link to this checkout"
+        fi
+        ln -sfn "../../../.." "$link.tmp.$$"
         mv -T "$link.tmp.$$" "$link"
-        say "collections: linked $link -> $REPO"
+        say "collections: linked $link -> this checkout"
+    fi
+    # Earlier bootstraps linked the checkout into the collections root itself.
+    # Such a link to this checkout or to a removed one goes; a link to another
+    # existing checkout belongs to that checkout's environment and stays.
+    local old="$COLLECTIONS_DIR/ansible_collections/ses_evolution/firewall" target
+    if [ -L "$old" ]; then
+        target="$(readlink -f "$old" || true)"
+        if [ -z "$target" ] || [ ! -e "$target" ] || [ "$target" = "$REPO" ]; then
+            rm -f "$old"
+            rmdir "$(dirname "$old")" 2>/dev/null || true
+            say "collections: removed the old link $old"
+        else
+            say "collections: note: $old links another checkout ($target); this one comes first on .cache/env.sh's path"
+        fi
     fi
 }
 
@@ -246,7 +273,8 @@ write_env_file() {
     cat >"$REPO/.cache/env.sh" <<EOF
 # Written by scripts/bootstrap.sh: the environment scripts/test.sh runs in.
 export PATH="$PYTHON_BIN:\$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_DIR"
+export ANSIBLE_COLLECTIONS_PATH="$DEV_COLLECTIONS_DIR:$COLLECTIONS_DIR"
+export SES_COLLECTIONS_DIR="$COLLECTIONS_DIR"
 export SES_PYTHON="$PYTHON"
 EOF
 }

@@ -104,7 +104,7 @@ prepare_collection_copy() {
     # ansible-test puts only this ansible_collections tree on the collections path:
     # the dependencies (and ansible.posix's json callback) must sit beside the copy.
     local namespace
-    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+    for namespace in "$SES_COLLECTIONS_DIR"/ansible_collections/*; do
         [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$WORK/ansible_collections/"
     done
     if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -141,12 +141,12 @@ stage_doc() {
     (cd "$REPO" && ansible-galaxy collection build --output-path "$dist" .) || return 1
     tarball="$(find "$dist" -name 'ses_evolution-firewall-*.tar.gz' -print -quit)"
     [ -n "$tarball" ] || { echo "no tarball in $dist"; return 1; }
-    # --force: the collections path already holds this checkout as a link.
+    # --force: the development path (.cache/env.sh) already holds this checkout as a link.
     # --no-deps: dependencies come from the bootstrap's collections, not Galaxy.
     ansible-galaxy collection install --force --no-deps --offline -p "$installed" "$tarball" || return 1
     # The installed copy and its dependencies only: not the link to this checkout.
     local namespace
-    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+    for namespace in "$SES_COLLECTIONS_DIR"/ansible_collections/*; do
         [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$installed/ansible_collections/"
     done
     local root="$installed/ansible_collections/ses_evolution/firewall"

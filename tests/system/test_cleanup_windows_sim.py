@@ -45,7 +45,8 @@ def sim(tmp_path_factory):
     # The simulator's collections come first, so they shadow the real Windows modules.
     env = {"WINDOWS_SIM_ROOT": str(root),
            "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([
-               os.path.join(ROOT, "tests", "windows_sim"), os.path.expanduser("~/.ansible/collections"),
+               os.path.join(ROOT, "tests", "windows_sim"),
+               os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.path.expanduser("~/.ansible/collections")),
                "/usr/share/ansible/collections"])}
     subprocess.run([sys.executable, WINSIM, "init", str(root), os.path.join(SCENARIO, "seed.json")], check=True)
     migrated = playbook("migrate", [MIGRATING], "-e", "ses_serial=100%", env=env)
