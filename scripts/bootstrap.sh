@@ -12,7 +12,8 @@
 #   1. Debian packages (nftables, iptables, iproute2, openssh-server, shellcheck, ...).
 #   2. Python packages from requirements.txt and requirements-test.txt, into the
 #      current python3, or into a virtual environment when python3 is the
-#      Debian-managed interpreter (PEP 668).
+#      Debian-managed interpreter (PEP 668); requirements-tools.txt into a
+#      virtual environment of its own.
 #   3. The collections this one uses, taken from the ansible 12.3.0 wheel on PyPI
 #      (Ansible Galaxy is not needed), plus a relative symlink to this checkout in
 #      .cache/collections (inside the checkout: it goes with the clone, and the
@@ -29,6 +30,9 @@
 #   SES_COLLECTIONS_DIR  collections root (default ~/.ansible/collections)
 #   SES_VENV             virtual environment used when python3 is Debian-managed
 #                        (default ~/.cache/ses_evolution_firewall/venv)
+#   SES_TOOLS_VENV       virtual environment of requirements-tools.txt (ansible-builder,
+#                        ansible-runner, antsibull-docs), kept apart from the controller's
+#                        interpreter (default ~/.cache/ses_evolution_firewall/tools)
 #   SES_SKIP_APT=1       do not touch Debian packages
 
 set -euo pipefail
@@ -37,6 +41,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 COLLECTIONS_DIR="${SES_COLLECTIONS_DIR:-$HOME/.ansible/collections}"
 VENV="${SES_VENV:-$HOME/.cache/ses_evolution_firewall/venv}"
 DEV_COLLECTIONS_DIR="$REPO/.cache/collections"
+TOOLS_VENV="${SES_TOOLS_VENV:-$HOME/.cache/ses_evolution_firewall/tools}"
 DOWNLOAD_DIR="$HOME/.cache/ses_evolution_firewall/downloads"
 ANSIBLE_BUNDLE_VERSION="12.3.0"
 # namespace.name of each collection taken from the ansible wheel. community.windows
@@ -110,10 +115,11 @@ PY
     PYTHON_BIN="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 }
 
-install_python_packages() {
-    local requirements=("$REPO/requirements.txt" "$REPO/requirements-test.txt")
-    # pip resolves "already satisfied" without the network; only the first run downloads.
-    if "$PYTHON" - "${requirements[@]}" <<'PY'
+# requirements_met PYTHON FILE...: every requirement of the files is installed in PYTHON.
+requirements_met() {
+    local python="$1"
+    shift
+    "$python" - "$@" <<'PY'
 import sys
 from importlib.metadata import PackageNotFoundError, version
 try:
@@ -132,12 +138,32 @@ for path in sys.argv[1:]:
         except PackageNotFoundError:
             sys.exit(1)
 PY
-    then
+}
+
+install_python_packages() {
+    local requirements=("$REPO/requirements.txt" "$REPO/requirements-test.txt")
+    # pip resolves "already satisfied" without the network; only the first run downloads.
+    if requirements_met "$PYTHON" "${requirements[@]}"; then
         say "pip: requirements already satisfied in $PYTHON"
-        return
+    else
+        say "pip: installing requirements into $PYTHON"
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
     fi
-    say "pip: installing requirements into $PYTHON"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
+    # ansible-builder, ansible-runner and antsibull-docs pull in libraries of their
+    # own: a virtual environment keeps them from changing the controller's.
+    [ -f "$REPO/requirements-tools.txt" ] || return 0
+    if [ ! -x "$TOOLS_VENV/bin/python3" ]; then
+        say "python: creating the tools' virtual environment $TOOLS_VENV"
+        mkdir -p "$(dirname "$TOOLS_VENV")"
+        "$PYTHON" -m venv "$TOOLS_VENV"
+    fi
+    if "$TOOLS_VENV/bin/python3" -c 'import packaging' 2>/dev/null &&
+        requirements_met "$TOOLS_VENV/bin/python3" "$REPO/requirements-tools.txt"; then
+        say "pip: tools already satisfied in $TOOLS_VENV"
+    else
+        say "pip: installing requirements-tools.txt into $TOOLS_VENV"
+        "$TOOLS_VENV/bin/python3" -m pip install --quiet --disable-pip-version-check packaging -r "$REPO/requirements-tools.txt"
+    fi
 }
 
 # ---------------------------------------------------------------- 3. collections
@@ -276,6 +302,7 @@ export PATH="$PYTHON_BIN:\$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$DEV_COLLECTIONS_DIR:$COLLECTIONS_DIR"
 export SES_COLLECTIONS_DIR="$COLLECTIONS_DIR"
 export SES_PYTHON="$PYTHON"
+export SES_TOOLS_BIN="$TOOLS_VENV/bin"
 EOF
 }
 

@@ -154,7 +154,7 @@ def test_bootstrap_removes_a_link_to_a_removed_checkout(tmp_path):
     (other / "galaxy.yml").write_text("namespace: ses_evolution\n")
     clone = tmp_path / "clone"
     shutil.copytree(os.path.join(ROOT, "scripts"), clone / "scripts")
-    for name in ("requirements.txt", "requirements-test.txt"):
+    for name in ("requirements.txt", "requirements-test.txt", "requirements-tools.txt"):
         shutil.copy2(os.path.join(ROOT, name), clone / name)
 
     run(["bash", str(clone / "scripts" / "bootstrap.sh")], env={"SES_SKIP_APT": "1", "SES_COLLECTIONS_DIR": str(user)})
