@@ -18,13 +18,15 @@
 #   sanity    ansible-test sanity, in a copy of the tree under ansible_collections/
 #   units     ansible-test units, in the same copy
 #   lint      ansible-lint --profile production
-#   doc       ansible-galaxy collection build + install, then ansible-doc of every plugin and role
+#   doc       ansible-galaxy collection build + install, then ansible-doc of every plugin and role;
+#             the HTML docs site (scripts/docs_site.sh: antsibull-docs lint and build)
 #   molecule  molecule test -s <scenario> for each extensions/molecule/<scenario>
+#   core      every supported ansible-core release: unit subset + lab smoke (scripts/core_matrix.sh)
 
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-STAGES=(pytest sanity units lint doc molecule)
+STAGES=(pytest sanity units lint doc molecule core)
 export ANSIBLE_TEST_PYTHON="3.11"
 # A stage that hangs (a lost connection, a stuck namespace) is stopped so that
 # the summary still comes; a molecule scenario gets its own, shorter limit.
@@ -209,7 +211,13 @@ sys.exit(0 if list(pages) == [sys.argv[1]] and "main" in pages[sys.argv[1]].get(
             failures=$((failures + 1))
         fi
     done
+    # The HTML docs site: antsibull-docs lint-collection-docs, then the build and its pages.
+    bash "$REPO/scripts/docs_site.sh" "$WORK/docs-site" || failures=$((failures + 1))
     [ "$failures" -eq 0 ]
+}
+
+stage_core() {
+    bash "$REPO/scripts/core_matrix.sh"
 }
 
 stage_molecule() {
@@ -260,7 +268,7 @@ trap 'rm -rf "$WORK"' EXIT
 COPY="$WORK/ansible_collections/ses_evolution/firewall"
 export REPO WORK COPY
 # The stages run in child shells (for the timeout).
-export -f stage_pytest stage_sanity stage_units stage_lint stage_doc stage_molecule banner
+export -f stage_pytest stage_sanity stage_units stage_lint stage_doc stage_molecule stage_core banner
 if wanted sanity || wanted units; then
     prepare_collection_copy
 fi
