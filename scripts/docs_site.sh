@@ -41,16 +41,15 @@ chmod og-w "$OUT/rst"  # antsibull-docs wants the folder readable by itself only
 mkdir -p "$OUT/rst/guides"
 cp "$REPO"/docs/*.md "$OUT/rst/guides/"
 {
+    # The runbook first, then the guides in reading order, then any other.
+    ordered=" runbook architecture matrix report linux windows lab verify cleanup awx security performance testing "
     printf 'Guides\n======\n\n.. toctree::\n   :maxdepth: 1\n\n'
-    for guide in runbook architecture matrix report linux windows lab verify cleanup awx security performance testing; do
-        [ -f "$OUT/rst/guides/$guide.md" ] && printf '   %s\n' "$guide"
+    for guide in $ordered; do
+        if [ -f "$OUT/rst/guides/$guide.md" ]; then printf '   %s\n' "$guide"; fi
     done
     for file in "$OUT"/rst/guides/*.md; do
         guide="$(basename "$file" .md)"
-        case " runbook architecture matrix report linux windows lab verify cleanup awx security performance testing " in
-            *" $guide "*) ;;
-            *) printf '   %s\n' "$guide" ;;
-        esac
+        if [[ "$ordered" != *" $guide "* ]]; then printf '   %s\n' "$guide"; fi
     done
 } >"$OUT/rst/guides/index.rst"
 printf '\n.. toctree::\n   :maxdepth: 2\n   :caption: Guides\n\n   guides/index\n' >>"$OUT/rst/index.rst"
