@@ -77,6 +77,6 @@ def test_collection_metadata_names_its_dependency_files(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     found = yaml.safe_load(done.stdout)
     ours = "# from collection ses_evolution.firewall"
-    assert {line.split("#")[0].strip() for line in found["python"] if ours in line} == {"pywinrm>=0.5.0",
-                                                                                       "pypsrp>=0.9.0"}
+    wanted = {"pywinrm>=0.5.0", "pypsrp>=0.9.0"}
+    assert {line.split("#")[0].strip() for line in found["python"] if ours in line} == wanted
     assert any(line.startswith("nftables ") and ours in line for line in found["system"]), found["system"]
