@@ -77,7 +77,8 @@ html="$OUT/build/html/collections/ses_evolution/firewall"
 for file in "$REPO"/plugins/*/*.py "$REPO"/roles/*/; do
     name="$(basename "$file" .py)"
     case "$file" in
-        */plugin_utils/* | */module_utils/* | */__init__.py) continue ;;
+        # Action plugins serve their module, whose page documents them.
+        */plugin_utils/* | */module_utils/* | */action/* | */__init__.py) continue ;;
         */roles/*) page="$html/${name}_role.html" ;;
         */modules/*) page="$html/${name}_module.html" ;;
         *) type="$(basename "$(dirname "$file")")"; page="$html/${name}_${type}.html" ;;
