@@ -12,22 +12,29 @@
 #   1. Debian packages (nftables, iptables, iproute2, openssh-server, shellcheck, ...).
 #   2. Python packages from requirements.txt and requirements-test.txt, into the
 #      current python3, or into a virtual environment when python3 is the
-#      Debian-managed interpreter (PEP 668).
+#      Debian-managed interpreter (PEP 668); requirements-tools.txt into a
+#      virtual environment of its own.
 #   3. The collections this one uses, taken from the ansible 12.3.0 wheel on PyPI
-#      (Ansible Galaxy is not needed), plus a symlink to this checkout.
+#      (Ansible Galaxy is not needed), plus a relative symlink to this checkout in
+#      .cache/collections (inside the checkout: it goes with the clone, and the
+#      user's collections folder stays free for a real install of the tarball).
 #   4. The pip bootstrap script ansible-test looks for in its cache, made from a
 #      pip wheel, so that ansible-test does not need to download it.
 #   5. mermaid (pinned) from the npm registry under .cache/mermaid, which the report's
 #      diagram test renders in Debian's headless chromium.
 #
 # It writes .cache/env.sh in the checkout: source it to get the same PATH and
-# ANSIBLE_COLLECTIONS_PATH that scripts/test.sh uses. Nothing else is changed
+# ANSIBLE_COLLECTIONS_PATH (.cache/collections, then the collections root) that
+# scripts/test.sh uses. Nothing else is changed
 # in the user's environment.
 #
 # Settings (environment variables, all optional):
 #   SES_COLLECTIONS_DIR  collections root (default ~/.ansible/collections)
 #   SES_VENV             virtual environment used when python3 is Debian-managed
 #                        (default ~/.cache/ses_evolution_firewall/venv)
+#   SES_TOOLS_VENV       virtual environment of requirements-tools.txt (ansible-builder,
+#                        ansible-runner, antsibull-docs), kept apart from the controller's
+#                        interpreter (default ~/.cache/ses_evolution_firewall/tools)
 #   SES_SKIP_APT=1       do not touch Debian packages
 
 set -euo pipefail
@@ -35,6 +42,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 COLLECTIONS_DIR="${SES_COLLECTIONS_DIR:-$HOME/.ansible/collections}"
 VENV="${SES_VENV:-$HOME/.cache/ses_evolution_firewall/venv}"
+DEV_COLLECTIONS_DIR="$REPO/.cache/collections"
+TOOLS_VENV="${SES_TOOLS_VENV:-$HOME/.cache/ses_evolution_firewall/tools}"
 DOWNLOAD_DIR="$HOME/.cache/ses_evolution_firewall/downloads"
 # The mermaid release the report's diagram test renders with (npm registry).
 MERMAID_VERSION="11.12.2"
@@ -114,10 +123,11 @@ PY
     PYTHON_BIN="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 }
 
-install_python_packages() {
-    local requirements=("$REPO/requirements.txt" "$REPO/requirements-test.txt")
-    # pip resolves "already satisfied" without the network; only the first run downloads.
-    if "$PYTHON" - "${requirements[@]}" <<'PY'
+# requirements_met PYTHON FILE...: every requirement of the files is installed in PYTHON.
+requirements_met() {
+    local python="$1"
+    shift
+    "$python" - "$@" <<'PY'
 import sys
 from importlib.metadata import PackageNotFoundError, version
 try:
@@ -136,12 +146,32 @@ for path in sys.argv[1:]:
         except PackageNotFoundError:
             sys.exit(1)
 PY
-    then
+}
+
+install_python_packages() {
+    local requirements=("$REPO/requirements.txt" "$REPO/requirements-test.txt")
+    # pip resolves "already satisfied" without the network; only the first run downloads.
+    if requirements_met "$PYTHON" "${requirements[@]}"; then
         say "pip: requirements already satisfied in $PYTHON"
-        return
+    else
+        say "pip: installing requirements into $PYTHON"
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
     fi
-    say "pip: installing requirements into $PYTHON"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "${requirements[@]/#/-r}"
+    # ansible-builder, ansible-runner and antsibull-docs pull in libraries of their
+    # own: a virtual environment keeps them from changing the controller's.
+    [ -f "$REPO/requirements-tools.txt" ] || return 0
+    if [ ! -x "$TOOLS_VENV/bin/python3" ]; then
+        say "python: creating the tools' virtual environment $TOOLS_VENV"
+        mkdir -p "$(dirname "$TOOLS_VENV")"
+        "$PYTHON" -m venv "$TOOLS_VENV"
+    fi
+    if "$TOOLS_VENV/bin/python3" -c 'import packaging' 2>/dev/null &&
+        requirements_met "$TOOLS_VENV/bin/python3" "$REPO/requirements-tools.txt"; then
+        say "pip: tools already satisfied in $TOOLS_VENV"
+    else
+        say "pip: installing requirements-tools.txt into $TOOLS_VENV"
+        "$TOOLS_VENV/bin/python3" -m pip install --quiet --disable-pip-version-check packaging -r "$REPO/requirements-tools.txt"
+    fi
 }
 
 # ---------------------------------------------------------------- 3. collections
@@ -182,18 +212,41 @@ with zipfile.ZipFile(wheel) as archive:
 PY
     fi
 
-    # This checkout as ses_evolution.firewall. A link left by another checkout
-    # (CI runs from a fresh clone elsewhere) is replaced.
-    local link="$root/ses_evolution/firewall"
-    mkdir -p "$root/ses_evolution"
-    if [ -L "$link" ] && [ "$(readlink "$link")" = "$REPO" ]; then
-        say "collections: $link -> $REPO already"
-    elif [ -e "$link" ] && [ ! -L "$link" ]; then
-        die "$link is a real directory (an installed copy?); remove it so that it can become a link to $REPO"
+    link_checkout
+}
+
+# This checkout as ses_evolution.firewall, for development only. The link lives in
+# the checkout's own .cache/collections (first on the ANSIBLE_COLLECTIONS_PATH that
+# .cache/env.sh exports), relative, so that it goes away with the clone and never
+# stands in the user's collections folder, where it would hide a real
+# `ansible-galaxy collection install` ("Nothing to do") and dangle once the clone
+# is removed.
+link_checkout() {
+    local link="$DEV_COLLECTIONS_DIR/ansible_collections/ses_evolution/firewall"
+    mkdir -p "$(dirname "$link")"
+    if [ -L "$link" ] && [ "$(readlink "$link")" = "../../../.." ]; then
+        say "collections: $link -> this checkout already"
     else
-        ln -sfn "$REPO" "$link.tmp.$$"
+        if [ -e "$link" ] && [ ! -L "$link" ]; then
+            die "$link is a real directory; remove it so that it can become a link to this checkout"
+        fi
+        ln -sfn "../../../.." "$link.tmp.$$"
         mv -T "$link.tmp.$$" "$link"
-        say "collections: linked $link -> $REPO"
+        say "collections: linked $link -> this checkout"
+    fi
+    # Earlier bootstraps linked the checkout into the collections root itself.
+    # Such a link to this checkout or to a removed one goes; a link to another
+    # existing checkout belongs to that checkout's environment and stays.
+    local old="$COLLECTIONS_DIR/ansible_collections/ses_evolution/firewall" target
+    if [ -L "$old" ]; then
+        target="$(readlink -f "$old" || true)"
+        if [ -z "$target" ] || [ ! -e "$target" ] || [ "$target" = "$REPO" ]; then
+            rm -f "$old"
+            rmdir "$(dirname "$old")" 2>/dev/null || true
+            say "collections: removed the old link $old"
+        else
+            say "collections: note: $old links another checkout ($target); this one comes first on .cache/env.sh's path"
+        fi
     fi
 }
 
@@ -283,8 +336,10 @@ write_env_file() {
     cat >"$REPO/.cache/env.sh" <<EOF
 # Written by scripts/bootstrap.sh: the environment scripts/test.sh runs in.
 export PATH="$PYTHON_BIN:\$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_DIR"
+export ANSIBLE_COLLECTIONS_PATH="$DEV_COLLECTIONS_DIR:$COLLECTIONS_DIR"
+export SES_COLLECTIONS_DIR="$COLLECTIONS_DIR"
 export SES_PYTHON="$PYTHON"
+export SES_TOOLS_BIN="$TOOLS_VENV/bin"
 EOF
 }
 

@@ -18,13 +18,15 @@
 #   sanity    ansible-test sanity, in a copy of the tree under ansible_collections/
 #   units     ansible-test units, in the same copy
 #   lint      ansible-lint --profile production
-#   doc       ansible-galaxy collection build + install, then ansible-doc of every plugin and role
+#   doc       ansible-galaxy collection build + install, then ansible-doc of every plugin and role;
+#             the HTML docs site (scripts/docs_site.sh: antsibull-docs lint and build)
 #   molecule  molecule test -s <scenario> for each extensions/molecule/<scenario>
+#   core      every supported ansible-core release: unit subset + lab smoke (scripts/core_matrix.sh)
 
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-STAGES=(pytest sanity units lint doc molecule)
+STAGES=(pytest sanity units lint doc molecule core)
 export ANSIBLE_TEST_PYTHON="3.11"
 # A stage that hangs (a lost connection, a stuck namespace) is stopped so that
 # the summary still comes; a molecule scenario gets its own, shorter limit.
@@ -104,7 +106,7 @@ prepare_collection_copy() {
     # ansible-test puts only this ansible_collections tree on the collections path:
     # the dependencies (and ansible.posix's json callback) must sit beside the copy.
     local namespace
-    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+    for namespace in "$SES_COLLECTIONS_DIR"/ansible_collections/*; do
         [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$WORK/ansible_collections/"
     done
     if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -141,12 +143,12 @@ stage_doc() {
     (cd "$REPO" && ansible-galaxy collection build --output-path "$dist" .) || return 1
     tarball="$(find "$dist" -name 'ses_evolution-firewall-*.tar.gz' -print -quit)"
     [ -n "$tarball" ] || { echo "no tarball in $dist"; return 1; }
-    # --force: the collections path already holds this checkout as a link.
+    # --force: the development path (.cache/env.sh) already holds this checkout as a link.
     # --no-deps: dependencies come from the bootstrap's collections, not Galaxy.
     ansible-galaxy collection install --force --no-deps --offline -p "$installed" "$tarball" || return 1
     # The installed copy and its dependencies only: not the link to this checkout.
     local namespace
-    for namespace in "$ANSIBLE_COLLECTIONS_PATH"/ansible_collections/*; do
+    for namespace in "$SES_COLLECTIONS_DIR"/ansible_collections/*; do
         [ "$(basename "$namespace")" = "ses_evolution" ] || ln -sfn "$namespace" "$installed/ansible_collections/"
     done
     local root="$installed/ansible_collections/ses_evolution/firewall"
@@ -209,7 +211,13 @@ sys.exit(0 if list(pages) == [sys.argv[1]] and "main" in pages[sys.argv[1]].get(
             failures=$((failures + 1))
         fi
     done
+    # The HTML docs site: antsibull-docs lint-collection-docs, then the build and its pages.
+    bash "$REPO/scripts/docs_site.sh" "$WORK/docs-site" || failures=$((failures + 1))
     [ "$failures" -eq 0 ]
+}
+
+stage_core() {
+    bash "$REPO/scripts/core_matrix.sh"
 }
 
 stage_molecule() {
@@ -260,7 +268,7 @@ trap 'rm -rf "$WORK"' EXIT
 COPY="$WORK/ansible_collections/ses_evolution/firewall"
 export REPO WORK COPY
 # The stages run in child shells (for the timeout).
-export -f stage_pytest stage_sanity stage_units stage_lint stage_doc stage_molecule banner
+export -f stage_pytest stage_sanity stage_units stage_lint stage_doc stage_molecule stage_core banner
 if wanted sanity || wanted units; then
     prepare_collection_copy
 fi

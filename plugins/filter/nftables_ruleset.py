@@ -25,7 +25,7 @@ description:
   - Every chain accepts established and related traffic, loopback, IPv6 neighbour discovery and, from the
     management sources, the management port. Each rule's comment is the matrix rule name.
   - A rule that cannot be rendered exactly (bad protocol, port or peer) is an error naming the rule.
-  - The role M(ses_evolution.firewall.linux_firewall) uses it; see the collection's C(docs/linux.md).
+  - The role C(ses_evolution.firewall.linux_firewall) uses it; see the collection's C(docs/linux.md).
 author:
   - ses_evolution.firewall contributors
 extends_documentation_fragment:
