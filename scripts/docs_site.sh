@@ -79,8 +79,9 @@ html="$OUT/build/html/collections/ses_evolution/firewall"
 for file in "$REPO"/plugins/*/*.py "$REPO"/roles/*/; do
     name="$(basename "$file" .py)"
     case "$file" in
-        # Action plugins serve their module, whose page documents them.
-        */plugin_utils/* | */module_utils/* | */action/* | */__init__.py) continue ;;
+        # Action plugins serve their module, whose page documents them; a doc fragment's options
+        # appear on the pages of the plugins that extend it.
+        */plugin_utils/* | */module_utils/* | */action/* | */doc_fragments/* | */__init__.py) continue ;;
         */roles/*) page="$html/${name}_role.html" ;;
         */modules/*) page="$html/${name}_module.html" ;;
         *) type="$(basename "$(dirname "$file")")"; page="$html/${name}_${type}.html" ;;

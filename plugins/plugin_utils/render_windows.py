@@ -57,7 +57,6 @@ _DIRECTIONS = {1: "in", 2: "out"}
 _PROTOCOLS = {6: "tcp", 17: "udp", 256: "any"}
 
 
-
 def squash(name):
     """A rule name compared the way people read it: whitespace and case ignored."""
     return "".join(str(name).split()).casefold()
