@@ -12,7 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import perimeter_export as perimeter_export_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import perimeter
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import _write_atomic, file_mode
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import write_atomic, file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 
 __metaclass__ = type
@@ -65,7 +65,7 @@ class ActionModule(ActionBase):
             changed = True
             if not self._task.check_mode:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                _write_atomic(path, text, mode)
+                write_atomic(path, text, mode)
         result.update(changed=changed, directory=directory,
                       summary=perimeter.summary_lines(export, directory, rendered), files=sorted(files), rendered=rendered,
                       targets=export["targets"],

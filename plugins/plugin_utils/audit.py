@@ -137,7 +137,8 @@ def render_markdown(record):
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path, text, mode=DEFAULT_MODE):
+def write_atomic(path, text, mode=DEFAULT_MODE):
+    """Write ``text`` beside ``path`` and rename it there, so a reader never sees half a file."""
     directory = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
@@ -160,7 +161,7 @@ def write_host_entry(directory, run_id, entry, mode=DEFAULT_MODE):
     """Write one host's part under ``<directory>/<run_id>.hosts/``; return the path."""
     path = host_entry_path(directory, run_id, entry["host"])
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    _write_atomic(path, json.dumps(entry, indent=2, sort_keys=True) + "\n", mode)
+    write_atomic(path, json.dumps(entry, indent=2, sort_keys=True) + "\n", mode)
     return path
 
 
@@ -181,6 +182,6 @@ def write_record(directory, record, mode=DEFAULT_MODE):
     """Write ``<run_id>.json`` and ``<run_id>.md`` into ``directory``; return both paths."""
     os.makedirs(directory, exist_ok=True)
     base = os.path.join(directory, safe_name(record["run"]["run_id"]))
-    _write_atomic(base + ".json", json.dumps(record, indent=2, sort_keys=True) + "\n", mode)
-    _write_atomic(base + ".md", render_markdown(record), mode)
+    write_atomic(base + ".json", json.dumps(record, indent=2, sort_keys=True) + "\n", mode)
+    write_atomic(base + ".md", render_markdown(record), mode)
     return [base + ".json", base + ".md"]

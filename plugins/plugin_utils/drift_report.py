@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import _write_atomic, safe_name
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import write_atomic, safe_name
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.drift import CATEGORIES
 
 __metaclass__ = type
@@ -125,5 +125,5 @@ def write(report, directory, mode):
         files[stem + ".json"] = json.dumps(entry, indent=2, sort_keys=True) + "\n"
         files[stem + ".md"] = host_markdown(entry)
     for path, text in files.items():
-        _write_atomic(path, text, mode)
+        write_atomic(path, text, mode)
     return sorted(files)
