@@ -21,17 +21,10 @@ import sys
 
 import pytest
 
+from role_lab import PLAYBOOK
+
 __metaclass__ = type
 
-PLAYBOOK = """
-- name: Apply the rules under test
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: Run the role
-      ansible.builtin.include_role:
-        name: ses_evolution.firewall.linux_firewall
-"""
 # The tools each backend's probe looks for (plugins/modules/linux_ruleset.py TOOLS).
 TOOLS = {"nftables": ["nft"], "iptables": ["iptables-save", "ip6tables-save", "iptables-restore", "ip6tables-restore"]}
 RULES = [{"name": "in_console_to_backend_tcp8443_new", "direction": "in", "protocol": "tcp", "port": 8443,
