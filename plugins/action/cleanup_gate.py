@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
 from ansible_collections.ses_evolution.firewall.plugins.modules import cleanup_gate as cleanup_gate_doc
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import cleanup_gate
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import cleanup_gate, connections, handoff
 
 __metaclass__ = type
 
@@ -29,6 +30,22 @@ def _probe_items(probes):
     return items
 
 
+def _load_matrix(args):
+    """(matrix, fleet_hosts or None) from the matrix argument or the run's hand-off; ValueError when wrong."""
+    if (args.get("matrix") is None) == (args.get("matrix_handoff") is None):
+        raise ValueError("give exactly one of matrix and matrix_handoff")
+    fleet_hosts = None
+    if args.get("matrix_handoff"):
+        written = handoff.read_fleet(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["matrix_handoff"]))
+        matrix, fleet_hosts = written.get("matrix") or {}, written.get("fleet_hosts")
+    else:
+        matrix = plain(args["matrix"])
+    if not isinstance(matrix.get("hosts"), dict) or matrix.get("phase") != "cleanup":
+        raise ValueError("matrix must be the port matrix of phase cleanup (ses_port_matrix from "
+                         "ses_evolution.firewall.port_matrix with phase: cleanup); got phase %r" % matrix.get("phase"))
+    return matrix, fleet_hosts
+
+
 class ActionModule(ActionBase):
     """Returns the fact ses_cleanup_gate; a closed gate is data, not a failure (the playbook stops on it)."""
 
@@ -40,12 +57,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # no remote files
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        matrix = plain(args["matrix"])
-        if not isinstance(matrix.get("hosts"), dict) or matrix.get("phase") != "cleanup":
-            result.update(failed=True, changed=False,
-                          msg="cleanup_gate: matrix must be the port matrix of phase cleanup (ses_port_matrix "
-                              "from ses_evolution.firewall.port_matrix with phase: cleanup); got phase %r"
-                              % matrix.get("phase"))
+        try:
+            matrix, fleet_hosts = _load_matrix(args)
+        except (ValueError, handoff.HandoffError) as exc:
+            result.update(failed=True, changed=False, msg="cleanup_gate: %s" % exc)
             return result
 
         hostvars = task_vars.get("hostvars") or {}
@@ -67,8 +82,9 @@ class ActionModule(ActionBase):
             for name in cleanup_gate.backoffice_hosts(matrix):
                 variables = hostvars[name] if name in hostvars else {}
                 recorded = plain(variables[variable]) if variable in variables else None
+                # Each result counts for this host whatever item it names (a loop over the host itself, or not).
                 items.extend(dict(result, item=name, ansible_loop_var="item")
-                             for result in cleanup_gate.host_probe_results(recorded, token))
+                             for result in _probe_items(cleanup_gate.host_probe_results(recorded, token)))
         detections = cleanup_gate.detections_from_probes(items)
         backoffice = cleanup_gate.backoffice_verdict(matrix, detections, plain(args.get("target_version")),
                                                      unmanaged, args["accept_command_line_version"])
@@ -81,21 +97,47 @@ class ActionModule(ActionBase):
         agents = cleanup_gate.agents_verdict(matrix, args["agents"], agent_export, args.get("minimum_agents"))
         plan = cleanup_gate.cleanup_plan(matrix, agents)
         refusal = cleanup_gate.refusal_lines(backoffice, agents)
-        result["changed"] = False
-        result["ansible_facts"] = {"ses_cleanup_gate": {
+        run = None if refusal else self._run_record(task_vars, args, backoffice, agents)
+        if fleet_hosts is None:  # the matrix came as an argument: read the handling of the hosts with removals
+            removing = [name for name, entry in plan.items() if entry["removed"] and name in hostvars]
+            try:
+                fleet_hosts = connections.fleet_handling(
+                    removing, {name: {key: plain(hostvars[name][key]) for key in connections.HANDLING_VARIABLES
+                                      if key in hostvars[name]} for name in removing})
+            except ValueError as exc:
+                result.update(failed=True, changed=False, msg="cleanup_gate: %s" % exc)
+                return result
+        targets = connections.hosts_with_work(plan, fleet_hosts, "removed")
+        gate = {
             "ready": backoffice["ready"],
             "blocking_hosts": backoffice["blocking_hosts"],
             "backoffice": backoffice,
             "agents": agents,
             "agents_table": cleanup_gate.agents_table(agents),
+            "targets": targets,
             "plan": plan,
             "dry_run": cleanup_gate.plan_lines(plan) + cleanup_gate.reminders(agents),
             "refusal": refusal,
             # This run's record, only when both gates pass; the playbook copies it with set_fact, so the
             # record it uses is always this run's (the gate fact is recomputed by every run).
-            "run": None if refusal else self._run_record(task_vars, args, backoffice, agents),
+            "run": run,
             "rules_to_remove": sum(len(entry["removed"]) for entry in plan.values()),
-        }}
+        }
+        if args.get("handoff"):
+            # The removal play's input, past both gates and the confirmation only: a host without it removes nothing.
+            del gate["plan"]
+            if run and args["confirm"]:
+                try:
+                    handoff.write(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["handoff"]),
+                                  {name: {"plan": plan[name], "ready": backoffice["ready"], "run": run}
+                                   for name in targets})
+                except handoff.HandoffError as exc:
+                    result.update(failed=True, changed=False, msg="cleanup_gate: handoff: %s" % exc)
+                    return result
+            else:
+                gate["targets"] = []
+        result["changed"] = False
+        result["ansible_facts"] = {"ses_cleanup_gate": gate}
         return result
 
     def _run_record(self, task_vars, args, backoffice, agents):

@@ -23,6 +23,7 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glu
 from ansible_collections.ses_evolution.firewall.plugins.modules import port_matrix as port_matrix_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections, fleet_settings, handoff
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import VENDOR
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import backoffice_hosts
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
@@ -71,6 +72,10 @@ class ActionModule(ActionBase):
                 if variable in task_vars:
                     host_settings.setdefault(play_host, {})[variable] = plain(self._templar.template(task_vars[variable]))
             problems = fleet_settings.setting_conflicts(fleet, host_settings)
+            # The cleanup's switches, converted once for the whole playbook and checked before any host is touched.
+            switches, switch_problems = fleet_settings.cleanup_switches(fleet)
+            if phase == "cleanup":
+                problems.extend(switch_problems)
             # Checked here, before any host is touched, though only the report and audit tasks use them.
             for variable in ("ses_audit_mode", "ses_report_mode"):
                 try:
@@ -108,14 +113,26 @@ class ActionModule(ActionBase):
         # The managed hosts with rules to apply, and with legacy rules to remove: the only hosts the
         # per-host plays enter.
         targets = {key: connections.hosts_with_work(matrix["hosts"], handling, key) for key in ("rules", "retired_rules")}
+        # The managed backoffice hosts by platform: the cleanup gate probes them.
+        targets["backoffice"] = {platform: [name for name in backoffice_hosts(matrix) if handling[name]["managed"]
+                                            and handling[name]["platform"] == platform]
+                                 for platform in connections.PLATFORMS}
         if args["set_fact"]:
             result["ansible_facts"] = {"ses_fleet_targets": targets}
+            if phase == "cleanup":
+                result["ansible_facts"]["ses_cleanup_switches"] = switches
             if args["matrix_fact"]:
                 result["ansible_facts"].update(ses_port_matrix=matrix, ses_fleet_hosts=handling)
         # Counts for a console summary, so a playbook need not walk the whole matrix in Jinja.
         result["summary"] = summarize(matrix)
         if args.get("handoff"):
             result["handoff"] = self._write_handoff(args["handoff"], matrix)
+        if args.get("matrix_handoff"):
+            try:
+                handoff.write_fleet(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["matrix_handoff"]),
+                                    {"matrix": matrix, "fleet_hosts": handling})
+            except handoff.HandoffError as exc:
+                raise AnsibleActionFail("matrix_handoff: %s" % exc)
         if args.get("report_dir"):
             try:
                 mode = file_mode(_first(args.get("report_mode"), fleet.get("ses_report_mode")), "report_mode")

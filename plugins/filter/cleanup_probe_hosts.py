@@ -27,8 +27,10 @@ author:
   - ses_evolution.firewall contributors
 options:
   _input:
-    description: The port matrix, the fact C(ses_port_matrix).
-    type: dict
+    description:
+      - The port matrix (the fact C(ses_port_matrix)), or a list of its backoffice hosts (for example
+        C(ses_fleet_targets.backoffice.linux), set by C(ses_evolution.firewall.port_matrix) without the matrix).
+    type: raw
     required: true
   hostvars:
     description: Ansible's C(hostvars).
@@ -71,10 +73,15 @@ def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
     """Managed backoffice hosts of ``matrix`` whose platform is ``platform`` (without those ``probed``)."""
     if platform not in ("linux", "windows"):
         raise AnsibleFilterError("cleanup_probe_hosts: platform must be linux or windows, got %r" % (platform,))
-    if not hasattr(matrix, "get") or "hosts" not in matrix:
-        raise AnsibleFilterError("cleanup_probe_hosts: the input must be the port matrix (ses_port_matrix)")
+    if isinstance(matrix, (list, tuple)) and all(isinstance(name, str) for name in matrix):
+        candidates = sorted(matrix)
+    elif hasattr(matrix, "get") and "hosts" in matrix:
+        candidates = backoffice_hosts(matrix)
+    else:
+        raise AnsibleFilterError("cleanup_probe_hosts: the input must be the port matrix (ses_port_matrix) "
+                                 "or a list of its backoffice host names")
     names = []
-    for name in backoffice_hosts(matrix):
+    for name in candidates:
         source = hostvars[name] if name in hostvars else {}
         variables = {key: source.get(key) for key in connections.HANDLING_VARIABLES if source.get(key) is not None}
         done = bool(probed and token) and bool(host_probe_results(source.get(probed), token))

@@ -30,7 +30,10 @@ author:
   - ses_evolution.firewall contributors
 options:
   _input:
-    description: The port matrix, usually C(hostvars['localhost']['ses_port_matrix']).
+    description:
+      - The port matrix (the fact C(ses_port_matrix)), or the fleet-wide hand-off that
+        C(ses_evolution.firewall.port_matrix) writes with C(matrix_handoff) (read with the
+        C(ses_evolution.firewall.handoff) lookup and C(fleet=true)), which holds the matrix and O(hosts) both.
     type: dict
     required: true
   hosts:
@@ -38,8 +41,8 @@ options:
       - The hosts verify may use, each mapped to C(managed) (whether the collection manages its firewall;
         only managed hosts get blocked checks) and C(platform) (C(linux) hosts run probes; C(windows) hosts
         are destinations only, their probes are reported as skipped).
+      - Required unless the input is the hand-off (which holds them as C(fleet_hosts)).
     type: dict
-    required: true
   blocked_ports:
     description: Ports outside the matrix that must be blocked on each managed host, written C(tcp/N) or C(udp/N).
     type: list
@@ -82,8 +85,12 @@ _value:
 """
 
 
-def verify_plan(matrix, hosts, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=None, session="verify"):
-    """The probe plan for ``matrix`` over ``hosts``."""
+def verify_plan(matrix, hosts=None, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=None, session="verify"):
+    """The probe plan for ``matrix`` over ``hosts`` (or over the hand-off's matrix and fleet_hosts)."""
+    if hosts is None and hasattr(matrix, "get") and "matrix" in matrix and "fleet_hosts" in matrix:
+        matrix, hosts = matrix["matrix"], matrix["fleet_hosts"]
+    if hosts is None:
+        raise AnsibleFilterError("verify_plan: give hosts (ses_fleet_hosts), or the matrix hand-off as the input")
     try:
         return build_plan(matrix, dict(hosts or {}), list(blocked_ports or []), blocked_from, str(session))
     except VerifyPlanError as exc:

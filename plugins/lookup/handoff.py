@@ -27,9 +27,17 @@ options:
     type: list
     elements: str
   host:
-    description: The host whose value to return, usually C(inventory_hostname).
-    required: true
+    description:
+      - The host whose value to return, usually C(inventory_hostname).
+      - Required unless O(fleet) is set.
     type: str
+  fleet:
+    description:
+      - Return the hand-off's one fleet-wide value instead of a host's (the matrix and C(ses_fleet_hosts) that
+        C(ses_evolution.firewall.port_matrix) writes with its C(matrix_handoff) option), to pass it straight
+        to a filter without keeping it as a fact.
+    type: bool
+    default: false
   default:
     description: Returned when the hand-off lists no value for O(host).
     type: raw
@@ -56,11 +64,15 @@ EXAMPLES = r"""
     - name: Read this host's rules once
       ansible.builtin.set_fact:
         my_rules: "{{ lookup('ses_evolution.firewall.handoff', 'migrate', host=inventory_hostname, default=[]) }}"
+
+- name: The whole matrix, written by port_matrix with matrix_handoff=verify, straight into a filter
+  ansible.builtin.debug:
+    msg: "{{ (lookup('ses_evolution.firewall.handoff', 'verify', fleet=true)).matrix.hosts | length }} hosts"
 """
 
 RETURN = r"""
 _raw:
-  description: The value written for the host, or O(default).
+  description: The value written for the host, or O(default); with O(fleet), the fleet-wide value.
   type: raw
 """
 
@@ -82,6 +94,10 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("handoff takes exactly one hand-off name, got %d" % len(terms))
         try:
             directory = handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, str(terms[0]))
+            if self.get_option("fleet"):
+                return [handoff.read_fleet(directory)]
+            if self.get_option("host") is None:
+                raise AnsibleLookupError("handoff %s: give host=inventory_hostname (or fleet=true)" % terms[0])
             value = handoff.read(directory, self.get_option("host"), self.get_option("default"))
         except handoff.HandoffError as exc:
             raise AnsibleLookupError("handoff %s: %s" % (terms[0], exc)) from exc

@@ -32,9 +32,23 @@ author:
   - ses_evolution.firewall contributors (!UNKNOWN)
 options:
   matrix:
-    description: The port matrix of phase C(cleanup) (the fact C(ses_port_matrix) set by M(ses_evolution.firewall.port_matrix)).
+    description:
+      - The port matrix of phase C(cleanup) (the fact C(ses_port_matrix) set by M(ses_evolution.firewall.port_matrix)).
+      - Exactly one of O(matrix) and O(matrix_handoff).
     type: dict
-    required: true
+  matrix_handoff:
+    description:
+      - The name of the hand-off where M(ses_evolution.firewall.port_matrix) (phase C(cleanup), option
+        C(matrix_handoff)) wrote the matrix earlier in this run. Read from there, the matrix is never templated
+        nor kept among localhost's facts, which costs seconds a task on large inventories.
+    type: str
+  handoff:
+    description:
+      - When both gates pass and O(confirm) is true, write each managed host's part of the plan (C(plan), and
+        the run's C(ready) and C(run)) into the run's hand-off of this name, for the removal play (lookup
+        C(ses_evolution.firewall.handoff)); only the hosts with rules to remove are written.
+      - The fact then holds C(targets) (those hosts) instead of the whole C(plan).
+    type: str
   probes:
     description:
       - Registered results of the gate's probe tasks, each a loop over backoffice hosts delegated to each
@@ -162,8 +176,16 @@ ansible_facts:
           type: list
           elements: str
         plan:
-          description: Per host of the matrix, C(rules) to apply (the platform role's input), C(removed) and C(removed_names).
+          description:
+            - Per host of the matrix, C(rules) to apply (the platform role's input), C(removed) and C(removed_names).
+            - Absent with O(handoff) (each host reads its part from the hand-off).
           type: dict
+        targets:
+          description:
+            - The managed hosts whose plan removes a rule, sorted (the hosts the removal play enters); with
+              O(handoff), only when it was written (both gates passed and O(confirm)), else empty.
+          type: list
+          elements: str
         dry_run:
           description: Lines that show, per host, what cleanup would remove, then what to do by hand when it removes
             TCP 17000 (turn off the agent handler groups' old protocol).

@@ -85,6 +85,15 @@ options:
         run ends, so concurrent runs never see each other's. Hosts with the same rules (the agents) share a file.
       - Written in check mode too (no host is changed by it). A host outside the matrix reads the default.
     type: str
+  matrix_handoff:
+    description:
+      - Also write the whole matrix and C(ses_fleet_hosts), as one fleet-wide value, into the run's private
+        hand-off of this name, for a later controller task that needs the whole matrix without keeping it among
+        localhost's facts (the C(ses_evolution.firewall.cleanup_gate) action's O(ses_evolution.firewall.cleanup_gate#module:matrix_handoff),
+        the C(ses_evolution.firewall.handoff) lookup with C(fleet=true)).
+      - Read as a fact instead, the matrix is copied by every later task of the play host (seconds a task with
+        10,000 agents).
+    type: str
   matrix_fact:
     description:
       - With O(set_fact), set the whole matrix as facts (C(ses_port_matrix) and C(ses_fleet_hosts), the default).
@@ -166,13 +175,25 @@ ansible_facts:
       returned: success
       type: dict
       sample: {bo1: {platform: linux, remote: true, managed: true}, agent-7: {platform: windows, remote: true, managed: false}}
+    ses_cleanup_switches:
+      description:
+        - In phase C(cleanup), the cleanup playbook's switches as typed (C(-e) gives strings), converted once -
+          C(confirm) (C(ses_cleanup_confirm)), C(agents) (C(ses_cleanup_agents)), C(accept_command_line_version)
+          (C(ses_cleanup_accept_command_line_version)), C(minimum_agents) (C(ses_agent_export_min_agents)).
+        - A value that is not a boolean (or a whole number) fails the task, naming the variable, before any host
+          is touched.
+      returned: phase cleanup
+      type: dict
+      sample: {confirm: false, agents: false, accept_command_line_version: false, minimum_agents: 0}
     ses_fleet_targets:
       description:
         - The managed hosts with something to do, sorted - C(rules) (rules to apply) and C(retired_rules)
           (legacy rules to remove). Only these hosts enter the playbooks' per-host plays.
+        - C(backoffice) maps each platform (C(linux), C(windows)) to the managed backends, agent handlers and
+          consoles, the hosts the cleanup gate probes.
       returned: success
       type: dict
-      sample: {rules: [ah2, bo1, con1], retired_rules: [ah2, bo1]}
+      sample: {rules: [ah2, bo1, con1], retired_rules: [ah2, bo1], backoffice: {linux: [bo1], windows: [ah2]}}
     ses_port_matrix:
       description:
         - The matrix, as in the collection's C(docs/matrix.md).

@@ -12,6 +12,8 @@ naming the host.
 
 from __future__ import annotations
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.values import to_bool
+
 __metaclass__ = type
 
 FLEET_VARIABLES = (
@@ -68,3 +70,34 @@ def phase_conflict(playbook_phase, command_line):
     return ("-e ses_phase=%s contradicts this playbook's phase, %s (ses_evolution.firewall.%s applies %s rules "
             "whatever ses_phase says); remove -e ses_phase, or run ses_evolution.firewall.%s for phase %s"
             % (value, playbook_phase, playbook_phase, playbook_phase, other, other))
+
+
+# The cleanup playbook's switches: what each means, and its default.
+CLEANUP_SWITCHES = (
+    ("ses_cleanup_confirm", "confirm", "yes (remove) or no (dry run)", False),
+    ("ses_cleanup_agents", "agents", "true (TCP 17000 too, when the agents' gate passes) or false", False),
+    ("ses_cleanup_accept_command_line_version", "accept_command_line_version",
+     "true (a -e ses_version counts as each host's) or false", False),
+)
+
+
+def cleanup_switches(fleet_values):
+    """(switches, problems): the cleanup's switches converted as typed (-e gives strings), or the problems.
+
+    One conversion for the whole playbook, so that no task reads "maybe" or "y" differently from another.
+    """
+    switches, problems = {}, []
+    for variable, key, meaning, default in CLEANUP_SWITCHES:
+        value = fleet_values.get(variable, default)
+        found = []
+        switches[key] = to_bool(value, variable, found)
+        if found:
+            problems.append("%s must be %s, got %r. Nothing was changed." % (variable, meaning, value))
+    value = fleet_values.get("ses_agent_export_min_agents", 0)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not text.isascii():
+        problems.append("ses_agent_export_min_agents must be a whole number (the least agents the export lists), "
+                        "got %r. Nothing was changed." % (value,))
+    else:
+        switches["minimum_agents"] = int(text)
+    return switches, problems

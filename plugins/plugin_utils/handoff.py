@@ -31,6 +31,8 @@ import tempfile
 __metaclass__ = type
 
 INDEX = "index.txt"
+# The one fleet-wide value of a hand-off (the whole matrix), beside the per-host files.
+FLEET = "fleet.json"
 SUBDIR = "ses_handoff"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
@@ -113,6 +115,27 @@ def read(directory, host, default=None):
     except (OSError, ValueError) as exc:
         raise HandoffError("the hand-off file of host %s in %s cannot be read: %s"
                            % (host, directory, exc)) from exc
+
+
+def write_fleet(directory, value):
+    """Write the hand-off's one fleet-wide value (for example the matrix a later controller task reads)."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise HandoffError("cannot create the hand-off directory %s: %s" % (directory, exc)) from exc
+    _atomic_write(directory, FLEET, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+
+def read_fleet(directory):
+    """The fleet-wide value written by write_fleet in this run."""
+    try:
+        with open(os.path.join(directory, FLEET), "rb") as handle:
+            return json.loads(handle.read())
+    except FileNotFoundError as exc:
+        raise HandoffError("no fleet-wide hand-off in %s: the task that writes it (port_matrix with "
+                           "matrix_handoff) must run earlier in the same ansible-playbook run" % directory) from exc
+    except (OSError, ValueError) as exc:
+        raise HandoffError("the fleet-wide hand-off in %s cannot be read: %s" % (directory, exc)) from exc
 
 
 def _atomic_write(directory, file_name, data):

@@ -44,3 +44,26 @@ def apply_summary(hosts):
     header = "hosts: %d, rules added: %d, removed: %d, failed: %d" % (len(rows), added, removed, len(failed))
     return {"rows": rows, "lines": [header] + [row["line"] for row in rows], "failed": failed,
             "added": added, "removed": removed}
+
+
+def cleanup_summary(gate, record, check_mode):
+    """The cleanup's closing lines, from the gate's fact and the audit record's result.
+
+    ``gate``: the fact ses_cleanup_gate; ``record``: the registered result of cleanup_audit with finalize
+    (its ``summary`` and ``files``); ``check_mode``: the run's check mode (no record is written then).
+    """
+    if check_mode:
+        first = ("Check mode: nothing was changed and no audit record was written; the plan removes %d rule(s) "
+                 "(see the diff above)." % int(gate.get("rules_to_remove") or 0))
+    else:
+        counts = (record or {}).get("summary") or {}
+        first = "%s rule(s) removed on %s of %s host(s). Audit record: %s" % (
+            counts.get("rules_removed", 0), counts.get("hosts_with_removals", 0), counts.get("hosts", 0),
+            ", ".join((record or {}).get("files") or []))
+    agents = gate.get("agents") or {}
+    if agents.get("remove_legacy_agent"):
+        second = 'TCP 17000 removed: make sure "Enable old communication protocol" is off in every agent handler group.'
+    else:
+        second = ("TCP 17000 (agents older than %s) stays; remove it later with -e ses_cleanup_agents=true."
+                  % agents.get("minimum_version"))
+    return [first, second]

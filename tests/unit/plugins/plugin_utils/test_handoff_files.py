@@ -75,3 +75,19 @@ def test_reading_before_writing_says_what_to_do(tmp_path):
 def test_reading_before_writing_points_at_a_limit_without_localhost(tmp_path):
     with pytest.raises(handoff.HandoffError, match=r"with --limit, include localhost"):
         handoff.read(str(tmp_path / "ses_handoff" / "migrate"), "pc1")
+
+
+def test_the_fleet_value_is_read_back_whole(tmp_path):
+    directory = handoff.handoff_dir(str(tmp_path), "cleanup_matrix")
+    value = {"matrix": {"phase": "cleanup", "hosts": {"bo1": {"rules": [{"port": 443}]}}},
+             "fleet_hosts": {"bo1": {"managed": True, "platform": "linux", "remote": True}}}
+    handoff.write_fleet(directory, value)
+    assert handoff.read_fleet(directory) == value
+    assert oct(os.stat(directory).st_mode & 0o777) == "0o700"
+    handoff.write_fleet(directory, {"matrix": {}})  # a second write replaces the first
+    assert handoff.read_fleet(directory) == {"matrix": {}}
+
+
+def test_reading_the_fleet_value_before_writing_says_what_to_do(tmp_path):
+    with pytest.raises(handoff.HandoffError, match="matrix_handoff"):
+        handoff.read_fleet(handoff.handoff_dir(str(tmp_path), "cleanup_matrix"))
