@@ -12,7 +12,7 @@
 # and module plugins, the hand-off lookup; the pure plugin_utils tests do not
 # depend on ansible-core), then a lab smoke on the example fleet
 # (examples/lab/inventory.yml) built as network namespaces named
-# c<minor>-<pid>-<host>: report, migrate, verify with real traffic.
+# c<minor>-<pid>-<host>: report, migrate, verify with real traffic, the cleanup gate's refusal.
 # A run fails on any failed test, failed play, or deprecation warning whose
 # origin is this collection's own content.
 #
@@ -100,6 +100,16 @@ run_version() {
             fi
             cat "$scratch/$play.log" >>"$log"
         done
+        # The cleanup gate and dry run: the example's ah2 and con1 run 2.6.3, so the gate must refuse them.
+        printf 'ansible-core %s: cleanup (gate refuses ah2, con1) ... ' "$core"
+        PATH="$bin:$PATH" ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_DEPRECATION_WARNINGS=true \
+            ansible-playbook ses_evolution.firewall.cleanup "${inventories[@]}" "${common[@]}" >"$scratch/cleanup.log" 2>&1
+        if grep -q "Cleanup refused: ah2, con1 " "$scratch/cleanup.log"; then
+            echo ok
+        else
+            echo FAIL; tail -n 30 "$scratch/cleanup.log"; rc=1
+        fi
+        cat "$scratch/cleanup.log" >>"$log"
         python3 - "$scratch/verify/verify_report.json" <<'PY' || rc=1
 import json, sys
 report = json.load(open(sys.argv[1], encoding="utf-8"))
