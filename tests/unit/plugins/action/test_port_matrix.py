@@ -181,7 +181,9 @@ def test_matrix_fact_false_sets_only_the_targets(tmp_path):
     process, dump = run(tmp_path, INVENTORY, playbook=playbook)
     assert process.returncode == 0, process.stdout + process.stderr
     assert dump["facts"] == ["ses_fleet_targets"] and dump["has_matrix"] is False
-    assert set(dump["targets"]) == {"rules", "retired_rules"} and dump["targets"]["rules"]
+    assert set(dump["targets"]) == {"rules", "retired_rules", "backoffice"} and dump["targets"]["rules"]
+    # The managed backends, agent handlers and consoles by platform (the cleanup gate probes them); pc1 is an agent.
+    assert dump["targets"]["backoffice"] == {"linux": ["bo1", "con1"], "windows": []}
 
 
 HANDOFF_INVENTORY = yaml.safe_load(yaml.safe_dump(INVENTORY))
@@ -238,7 +240,7 @@ def test_handoff_name_is_checked(tmp_path):
 def test_argument_spec_comes_from_the_stub():
     options = yaml.safe_load(stub.DOCUMENTATION)["options"]
     assert set(action.ARGUMENT_SPEC) == set(options) == {"phase", "target_version", "groups", "report_dir", "set_fact", "matrix_fact",
-                                                         "handoff", "report_mode"}
+                                                         "handoff", "matrix_handoff", "report_mode"}
     assert action.ARGUMENT_SPEC["phase"] == {"type": "str", "choices": ["migrate", "cleanup"]}
     assert action.ARGUMENT_SPEC["report_dir"] == {"type": "path"}
 
