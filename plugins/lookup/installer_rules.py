@@ -15,8 +15,8 @@ description:
     "Case of Windows Defender Firewall"), each with C(name) and C(flows), the matrix flows the rule serves on
     its own protocol and port.
   - The names come from the collection's release catalog, the one place they are written; the
-    C(ses_evolution.firewall.windows_firewall) role takes its default O(ses_evolution.firewall.windows_firewall#role:main:windows_firewall_installer_rule_catalog)
-    from here.
+    C(ses_evolution.firewall.windows_firewall) role takes its default
+    O(ses_evolution.firewall.windows_firewall#role:main:windows_firewall_installer_rule_catalog) from here.
   - Use C(query) (or C(wantlist=true)) to get the list itself.
 author:
   - ses_evolution.firewall contributors (!UNKNOWN)
