@@ -10,7 +10,8 @@ import os
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import ControllerAction
 from ansible_collections.ses_evolution.firewall.plugins.modules import perimeter_export as perimeter_export_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import perimeter
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import write_atomic, file_mode
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.files import unchanged, write_atomic
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 
 __metaclass__ = type
@@ -20,7 +21,8 @@ class ActionModule(ControllerAction):
     """Validates every input, builds the policies, renders them when aerleon is there, then writes."""
 
     DOCUMENTATION = perimeter_export_doc.DOCUMENTATION
-    INPUT_ERRORS = (SesInputError, ValueError)
+    # Bad input, and a report directory that cannot be written (the message names the file).
+    INPUT_ERRORS = (SesInputError, ValueError, OSError)
 
     def engine(self, args, task_vars, result):
         files, export, rendered, mode = self._build(args, result)
@@ -29,7 +31,7 @@ class ActionModule(ControllerAction):
         changed = False
         for name, text in sorted(files.items()):
             path = os.path.join(directory, name)
-            if _read(path) == text and _mode(path) == mode:
+            if unchanged(path, text, mode):
                 continue
             changed = True
             if not self.check_mode:
@@ -65,17 +67,3 @@ class ActionModule(ControllerAction):
                     files.update(("out/%s" % name, text) for name, text in generated.items())
         return files, export, rendered, mode
 
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _mode(path):
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return None
