@@ -66,4 +66,3 @@ class ActionModule(ControllerAction):
                 for generated in outputs.values():
                     files.update(("out/%s" % name, text) for name, text in generated.items())
         return files, export, rendered, mode
-

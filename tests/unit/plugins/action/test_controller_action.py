@@ -134,7 +134,7 @@ def test_controller_action(tmp_path):
 
 
 def test_input_failure():
-    assert input_failure(SesInputError(["one"]), "x: ") == {"failed": True, "changed": False, "msg": "x: one",
-                                                           "problems": ["one"]}
+    expected = {"failed": True, "changed": False, "msg": "x: one", "problems": ["one"]}
+    assert input_failure(SesInputError(["one"]), "x: ") == expected
     assert input_failure(ValueError("two"))["problems"] == ["two"]
     assert input_failure(OSError(13, "Permission denied"))["msg"] == "[Errno 13] Permission denied"
