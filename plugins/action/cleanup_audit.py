@@ -9,38 +9,26 @@ import getpass
 import os
 import socket
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import ControllerAction
 from ansible_collections.ses_evolution.firewall.plugins.modules import cleanup_audit as cleanup_audit_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import audit
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 
 __metaclass__ = type
 
-ARGUMENT_SPEC = argument_spec_from_doc(cleanup_audit_doc.DOCUMENTATION)
 
-
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Writes one host's part, or the whole record; never touches the managed host."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    DOCUMENTATION = cleanup_audit_doc.DOCUMENTATION
+    ERROR_PREFIX = "cleanup_audit: "
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars or {})
-        del tmp  # no remote files
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        args = plain(args)
+    def engine(self, args, task_vars, result):
         directory = os.path.abspath(os.path.expanduser(args["audit_dir"]))
-        try:
-            mode = audit.file_mode(args.get("mode"), "ses_audit_mode")
-        except ValueError as exc:
-            raise AnsibleActionFail("cleanup_audit: %s" % exc)
+        mode = audit.file_mode(args.get("mode"), "ses_audit_mode")
         run = args["run"]
         if not run.get("run_id"):
-            raise AnsibleActionFail("cleanup_audit: run.run_id is required; it names the record files")
-        check_mode = self._task.check_mode
+            raise SesInputError(["run.run_id is required; it names the record files"])
         try:
             if args["finalize"]:
                 # Who ran it, as the controller knows it, unless the playbook said so.
@@ -50,7 +38,7 @@ class ActionModule(ActionBase):
                 record = audit.build_record(run, entries)
                 base = os.path.join(directory, audit.safe_name(run["run_id"]))
                 result["files"] = [base + ".json", base + ".md"]
-                if not check_mode:
+                if not self.check_mode:
                     result["files"] = audit.write_record(directory, record, mode)
                 result["summary"] = record["summary"]
             elif args.get("host"):
@@ -58,12 +46,11 @@ class ActionModule(ActionBase):
                                          args.get("started"), args.get("finished"), args["status"],
                                          args.get("details"))
                 result["files"] = [audit.host_entry_path(directory, run["run_id"], args["host"])]
-                if not check_mode:
+                if not self.check_mode:
                     result["files"] = [audit.write_host_entry(directory, run["run_id"], entry, mode)]
             else:
-                raise AnsibleActionFail("cleanup_audit: give host (one host's part) or finalize: true (the record)")
+                raise SesInputError(["give host (one host's part) or finalize: true (the record)"])
         except OSError as exc:
-            raise AnsibleActionFail("cleanup_audit: cannot write into %s (%s); set ses_audit_dir to a writable "
-                                    "directory on the controller" % (directory, exc))
-        result["changed"] = not check_mode
-        return result
+            raise SesInputError(["cannot write into %s (%s); set ses_audit_dir to a writable directory on the "
+                                 "controller" % (directory, exc)]) from exc
+        return {"changed": not self.check_mode}

@@ -6,15 +6,12 @@
 from __future__ import annotations
 
 from ansible import constants as C
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import ControllerAction
 from ansible_collections.ses_evolution.firewall.plugins.modules import handoff as handoff_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff
 
 __metaclass__ = type
-
-ARGUMENT_SPEC = argument_spec_from_doc(handoff_doc.DOCUMENTATION)
 
 
 def per_host_values(per_host, common, hosts=()):
@@ -29,22 +26,15 @@ def per_host_values(per_host, common, hosts=()):
     return values
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Writes <local tmp>/ses_handoff/<name>/; changes nothing on any host."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    DOCUMENTATION = handoff_doc.DOCUMENTATION
+    INPUT_ERRORS = (handoff.HandoffError,)
+    ERROR_PREFIX = "handoff: "
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # no remote files
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            values = per_host_values(plain(args["per_host"]), plain(args["common"]), plain(args["hosts"]))
-            directory = handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["name"])
-            files = handoff.write(directory, values)
-        except handoff.HandoffError as exc:
-            result.update(failed=True, changed=False, msg="handoff: %s" % exc)
-            return result
-        result.update(changed=False, hosts=len(values), files=files)
-        return result
+    def engine(self, args, task_vars, result):
+        values = per_host_values(args["per_host"], args["common"], args["hosts"])
+        directory = handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["name"])
+        files = handoff.write(directory, values)
+        return dict(changed=False, hosts=len(values), files=files)

@@ -11,7 +11,6 @@ writes the report files.
 from __future__ import annotations
 
 import os
-import tempfile
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -26,6 +25,7 @@ from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog imp
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import backoffice_hosts
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import file_mode
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import ProblemCollector, SesInputError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.files import AtomicWriteError, write_if_changed
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet_settings import FLEET_VARIABLES
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.fleet import (
     COMMON_VARIABLES, COMPONENT_VARIABLES, resolve_group_names)
@@ -216,13 +216,12 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail("report_dir %s cannot be created: %s" % (report_dir, exc))
         for filename, content in files.items():
             path = os.path.join(report_dir, filename)
-            data = to_bytes(content)
             written.append(path)
-            if _read(path) == data and _mode(path) == mode:
-                continue
-            changed.append(path)
-            if not check_mode:
-                _atomic_write(path, data, mode)
+            try:
+                if write_if_changed(path, to_bytes(content), mode, dry_run=check_mode):
+                    changed.append(path)
+            except AtomicWriteError as exc:
+                raise AnsibleActionFail(str(exc))
         return written, changed
 
 
@@ -256,36 +255,3 @@ def fleet_values(task_vars, templar):
             value = source[variable]
             values[variable] = plain(templar.template(value) if source is task_vars else value)
     return values
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _mode(path):
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return None
-
-
-def _atomic_write(path, data, mode):
-    """Write beside the target and rename, so a reader never sees half a file."""
-    directory = os.path.dirname(path)
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    except OSError as exc:
-        raise AnsibleActionFail("cannot write the report into %s: %s" % (directory, exc))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except OSError as exc:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise AnsibleActionFail("cannot write %s: %s" % (path, exc))

@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.linux_options import check_options
 
 __metaclass__ = type
@@ -53,14 +52,12 @@ _value:
 """
 
 
-def linux_firewall_options(raw):
-    """The role's options, converted and checked."""
-    if not hasattr(raw, "get"):
-        raise AnsibleFilterError("linux_firewall_options: expects a dict of the role's variables, got %r" % (raw,))
-    try:
-        return check_options(raw)
-    except SesInputError as exc:
-        raise AnsibleFilterError("%s" % exc)
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def linux_firewall_options(*args, **kwargs):
+    """The role's options, converted and checked; the filter's own arguments validated against DOCUMENTATION."""
+    return _DOC.run(check_options, args, kwargs)
 
 
 class FilterModule:

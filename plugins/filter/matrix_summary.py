@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import summarize
 
 __metaclass__ = type
@@ -60,13 +61,21 @@ _value:
 """
 
 
-def matrix_summary(matrix):
-    """Counts and verdicts of ``matrix``."""
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def _summary(_input):
     try:
-        return summarize(matrix)
+        return summarize(_input)
     except (KeyError, TypeError, AttributeError) as exc:
+        # A dict that is not the matrix: its type is checked against DOCUMENTATION, its content here.
         raise AnsibleFilterError("matrix_summary: the input is not a port matrix (ses_port_matrix): missing %s"
-                                 % exc)
+                                 % exc) from exc
+
+
+def matrix_summary(*args, **kwargs):
+    """Counts and verdicts of the matrix, its arguments validated against DOCUMENTATION."""
+    return _DOC.run(_summary, args, kwargs)
 
 
 class FilterModule:

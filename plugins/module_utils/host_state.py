@@ -49,6 +49,9 @@ class StateError(Exception):
 
 def write_atomic(path, content, mode=0o600):
     """Write ``content`` to ``path`` through a temporary file and a rename: all or nothing."""
+    # Not plugin_utils/files.py's writer: this one runs on the managed host, where only
+    # module_utils travels with the module (plugin_utils stays on the controller). It also
+    # fsyncs, since a rule set must survive a host that loses power right after a commit.
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)

@@ -7,8 +7,9 @@ The one module of plugin_utils that imports Ansible: the computing lives in the
 others (pure Python, no Ansible imports, a test checks it), and none of them
 imports this one. These helpers sit between the engine and Ansible: plain values out of Ansible's tagged
 containers, argument specs read from a plugin's own DOCUMENTATION (one source of
-truth, as ansible.utils does), and the wrapper that validates a filter's
-arguments against its DOCUMENTATION and turns input errors into filter errors.
+truth, as ansible.utils does), the wrapper that validates a filter's
+arguments against its DOCUMENTATION and turns input errors into filter errors, and
+``ControllerAction``, the same for the action plugins that only compute on the controller.
 Controller side only: no module imports it (module_utils may not import ansible.errors or yaml).
 """
 
@@ -20,6 +21,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
 from ansible.module_utils.common.text.converters import to_text
 
 __metaclass__ = type
@@ -117,3 +119,55 @@ class FilterDoc:
             return function(*[arguments.pop(name) for name in self.positional], **arguments)
         except ValueError as exc:
             raise AnsibleFilterError("%s: %s" % (self.name, exc)) from exc
+
+
+def input_failure(exc, prefix=""):
+    """The failed result of a task whose input is bad: ``msg`` and every problem (SesInputError's, else the text)."""
+    return {"failed": True, "changed": False, "msg": prefix + str(exc),
+            "problems": list(getattr(exc, "problems", None) or [str(exc)])}
+
+
+class ControllerAction(ActionBase):
+    """Base of the action plugins that run on the controller only and never touch a host.
+
+    ``run`` validates the task's arguments against the module's ``DOCUMENTATION`` (an
+    invalid argument fails the task as Ansible's own modules do), hands them as plain
+    Python to ``engine``, and turns the subclass's ``INPUT_ERRORS`` into a failed result
+    with ``msg`` (after ``ERROR_PREFIX``) and ``problems``, so a bad inventory or setting
+    reads the same whichever plugin found it. Subclasses set ``DOCUMENTATION`` and write
+    ``engine``; ``self.check_mode`` tells them not to write.
+    """
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    DOCUMENTATION = None
+    # SesInputError is a ValueError; a plugin narrows or widens this to what its engine raises for bad input.
+    INPUT_ERRORS = (ValueError,)
+    ERROR_PREFIX = ""
+    _argument_spec = None
+
+    @classmethod
+    def argument_spec(cls):
+        # Read once per plugin class: DOCUMENTATION does not change during a run.
+        if cls.__dict__.get("_argument_spec") is None:
+            cls._argument_spec = argument_spec_from_doc(cls.DOCUMENTATION)
+        return cls._argument_spec
+
+    @property
+    def check_mode(self):
+        return bool(self._task.check_mode)
+
+    def engine(self, args, task_vars, result):
+        """The plugin's work: returns the keys to add to ``result`` (which it may also extend, e.g. warnings)."""
+        raise NotImplementedError
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp  # no remote files
+        _validation, args = self.validate_argument_spec(argument_spec=self.argument_spec())
+        try:
+            result.update(self.engine(plain(args), task_vars, result))
+        except self.INPUT_ERRORS as exc:
+            result.update(input_failure(exc, self.ERROR_PREFIX))
+        return result

@@ -15,7 +15,9 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+
+# write_atomic stays importable from here: the audit and report writers of other modules import it so.
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.files import write_atomic
 
 __metaclass__ = type
 
@@ -135,21 +137,6 @@ def render_markdown(record):
                 _cell(rule["name"]), rule["direction"], rule["protocol"], rule["port"],
                 _cell(", ".join(rule.get("peers") or [])), rule["lifecycle"]))
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path, text, mode=DEFAULT_MODE):
-    """Write ``text`` beside ``path`` and rename it there, so a reader never sees half a file."""
-    directory = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def host_entry_path(directory, run_id, host):

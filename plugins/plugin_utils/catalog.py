@@ -68,12 +68,21 @@ def _in_release(row, version):
 
 
 class Catalog:
-    """One port table and the releases at which it changes (``releases``: oldest first)."""
+    """One port table and the releases at which it changes (``releases``: oldest first).
 
-    def __init__(self, releases, flows, agent_https_version):
+    ``installer_rules``: the Windows rules the vendor's installer creates, each
+    ``{"name", "flows"}`` (the flows of the table it serves).
+    """
+
+    def __init__(self, releases, flows, agent_https_version, installer_rules=()):
         self.releases = tuple(releases)
         self.flows = tuple(flows)
         self.agent_https_version = agent_https_version
+        self.installer_rules = tuple(installer_rules)
+
+    @property
+    def installer_rule_names(self):
+        return tuple(rule["name"] for rule in self.installer_rules)
 
     @property
     def default_target(self):
@@ -125,6 +134,12 @@ class Catalog:
         ends = set(ses_catalog.COMPONENTS) | set(ses_catalog.EXTERNAL_ENDS)
         for index, row in enumerate(self.flows):
             problems.extend(_row_problems("row %d (%s)" % (index, row.get("id")), row, ends, self.releases))
+        flow_ids = set(row.get("id") for row in self.flows)
+        for rule in self.installer_rules:
+            unknown = sorted(set(rule.get("flows") or ()) - flow_ids)
+            if not rule.get("name") or not rule.get("flows") or unknown:
+                problems.append("installer rule %r: needs a name and the flows it serves, all of them in the "
+                                "table (unknown: %s)" % (rule.get("name"), ", ".join(unknown) or "none"))
         return problems
 
 
@@ -149,7 +164,11 @@ def _row_problems(label, row, ends, releases):
     return problems
 
 
-VENDOR = Catalog(ses_catalog.RELEASES, ses_catalog.FLOWS, ses_catalog.AGENT_HTTPS_VERSION)
+VENDOR = Catalog(ses_catalog.RELEASES, ses_catalog.FLOWS, ses_catalog.AGENT_HTTPS_VERSION,
+                 ses_catalog.INSTALLER_RULES)
+# The vendor's installer rules on Windows, for the renderer, drift and the installer_rules lookup.
+INSTALLER_RULES = VENDOR.installer_rules
+INSTALLER_RULE_NAMES = VENDOR.installer_rule_names
 
 
 def lifecycle_of(row, target_version, catalog=VENDOR):
@@ -163,5 +182,5 @@ def resolve_rows(target_version, catalog=VENDOR):
 def check_catalog(rows=None, catalog=VENDOR):
     """Problems in a table (default: the vendor's)."""
     if rows is not None:
-        catalog = Catalog(catalog.releases, rows, catalog.agent_https_version)
+        catalog = Catalog(catalog.releases, rows, catalog.agent_https_version, catalog.installer_rules)
     return catalog.problems()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import write_atomic, safe_name
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.audit import safe_name
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.files import write_atomic
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.drift import CATEGORIES
 
 __metaclass__ = type

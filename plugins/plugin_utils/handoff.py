@@ -26,7 +26,8 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.files import AtomicWriteError, write_atomic
 
 __metaclass__ = type
 
@@ -73,11 +74,11 @@ def write(directory, values):
             if position is None:
                 position = position_of_content[digest] = len(files)
                 files.append("%s-%d.json" % (prefix, position))
-                _atomic_write(directory, files[position], data)
+                _write(directory, files[position], data)
             position_of_object[id(value)] = (value, position)  # the value is kept, so its id stays unique
         hosts[host] = position
     lines = [json.dumps(files)] + ["%s\t%d" % (_host_key(host), position) for host, position in hosts.items()]
-    _atomic_write(directory, INDEX, ("\n".join(lines) + "\n").encode("ascii"))
+    _write(directory, INDEX, ("\n".join(lines) + "\n").encode("ascii"))
     return len(files)
 
 
@@ -123,7 +124,7 @@ def write_fleet(directory, value):
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as exc:
         raise HandoffError("cannot create the hand-off directory %s: %s" % (directory, exc)) from exc
-    _atomic_write(directory, FLEET, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    _write(directory, FLEET, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
 def read_fleet(directory):
@@ -138,16 +139,9 @@ def read_fleet(directory):
         raise HandoffError("the fleet-wide hand-off in %s cannot be read: %s" % (directory, exc)) from exc
 
 
-def _atomic_write(directory, file_name, data):
+def _write(directory, file_name, data):
+    # No mode: the files keep mkstemp's 0600, private to the user running the playbook.
     try:
-        fd, temporary = tempfile.mkstemp(prefix=".%s." % file_name, dir=directory)
-    except OSError as exc:
-        raise HandoffError("cannot write into the hand-off directory %s: %s" % (directory, exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, os.path.join(directory, file_name))
-    except OSError as exc:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise HandoffError("cannot write %s into %s: %s" % (file_name, directory, exc)) from exc
+        write_atomic(os.path.join(directory, file_name), data)
+    except AtomicWriteError as exc:
+        raise HandoffError(str(exc)) from exc

@@ -18,7 +18,8 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.addresses import collapse
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import LIFECYCLE_TEXT, VENDOR
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import (
+    INSTALLER_RULES, LIFECYCLE_TEXT, VENDOR)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.errors import SesInputError
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.windows_versions import detect
@@ -32,25 +33,10 @@ INSTALLER_MODES = ("adopt", "leave")
 # An installer rule whose port the matrix no longer needs: disabled (never deleted,
 # so that an SES repair can bring it back), or kept as the installer left it.
 RETIRED_MODES = ("disable", "keep")
+# The installer's rules are the catalog's (ses_catalog.INSTALLER_RULES); INSTALLER_RULES and
+# INSTALLER_RULE_NAMES stay importable from this module for the Windows code that reads them here.
+INSTALLER_RULE_NAMES = VENDOR.installer_rule_names
 
-# Inbound rules the SES installer creates (the vendor's "Case of Windows Defender
-# Firewall"), with the matrix flows each one serves. The page prints some names
-# without a space ("EvolutionBackend"), perhaps a typesetting artefact: names are
-# matched with whitespace and case ignored, so both spellings match. Two of them
-# then read alike (agent handler on 17000 and on 443): a rule is identified by
-# its name, its protocol and its port, and stands in for the matrix rules of its
-# flows on that port.
-INSTALLER_RULES = (
-    {"name": "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)",
-     "flows": ["agent_to_agent_handler"]},
-    {"name": "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)",
-     "flows": ["agent_to_agent_handler"]},
-    {"name": "Stormshield Endpoint Security EvolutionBackend (TCP-In)",
-     "flows": ["console_to_backend", "agent_handler_to_backend"]},
-    {"name": "Stormshield Endpoint Security EvolutionPublic API (TCP-In)",
-     "flows": ["public_api_to_backend"]},
-)
-INSTALLER_RULE_NAMES = tuple(rule["name"] for rule in INSTALLER_RULES)
 
 # INetFwRule enumerations (NET_FW_RULE_DIRECTION, NET_FW_IP_PROTOCOL).
 _DIRECTIONS = {1: "in", 2: "out"}
@@ -209,9 +195,10 @@ def _installer_catalog(installer_rules):
         if isinstance(entry, str):
             entry = {"name": entry, "flows": None}
         if not isinstance(entry, dict) or not entry.get("name"):
+            example = INSTALLER_RULES[0]
             raise SesInputError(["windows_firewall_installer_rule_catalog entries need a name and the flows the rule "
-                                 "serves, e.g. {name: \"...EvolutionBackend (TCP-In)\", flows: [console_to_backend]}; "
-                                 "got %r" % (entry,)])
+                                 "serves, e.g. {name: \"%s\", flows: [%s]}; got %r"
+                                 % (example["name"], ", ".join(example["flows"]), entry)])
         catalog[squash(entry["name"])] = entry.get("flows")
     return catalog
 

@@ -23,6 +23,11 @@ Supporting a future release is a data change: add rows with ``introduced`` /
 release: the baseline of a migration is the release before its target, the
 default target is the newest release, and texts are written from these values
 (tests/unit/plugins/plugin_utils/test_release_as_data.py adds a release this way).
+
+``INSTALLER_RULES`` are the inbound Windows Defender Firewall rules the SES
+installer creates (the page's "Case of Windows Defender Firewall"); the Windows
+renderer, the role's defaults (through the ``installer_rules`` lookup) and drift
+read them from here, so a renamed or new installer rule is a change to this file.
 """
 
 from __future__ import annotations
@@ -106,4 +111,21 @@ FLOWS = (
     {"id": "agent_to_agent_handler", "source": "agent", "destination": "agent_handler",
      "protocol": "tcp", "ports": [443], "introduced": "2.7.1",
      "purpose": "Communication with agents 2.7.1 or later over HTTPS"},
+)
+
+# Inbound rules the SES installer creates on Windows ("Case of Windows Defender Firewall"),
+# with the flows of FLOWS each one serves. The page prints some names without a space
+# ("EvolutionBackend"), perhaps a typesetting artefact: names are matched with whitespace
+# and case ignored, so both spellings match. Two of them then read alike (agent handler
+# on 17000 and on 443): a rule is identified by its name, its protocol and its port, and
+# stands in for the matrix rules of its flows on that port.
+INSTALLER_RULES = (
+    {"name": "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)",
+     "flows": ["agent_to_agent_handler"]},
+    {"name": "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)",
+     "flows": ["agent_to_agent_handler"]},
+    {"name": "Stormshield Endpoint Security EvolutionBackend (TCP-In)",
+     "flows": ["console_to_backend", "agent_handler_to_backend"]},
+    {"name": "Stormshield Endpoint Security EvolutionPublic API (TCP-In)",
+     "flows": ["public_api_to_backend"]},
 )

@@ -13,24 +13,13 @@ Stdlib and this checkout only: the lab must run wherever python3 and iproute2 do
 from __future__ import annotations
 
 import argparse
-import os
 import selectors
 import signal
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import collection_path  # noqa: E402  pylint: disable=wrong-import-position
-
-collection_path.expose(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-# pylint: disable-next=wrong-import-position
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.sockets import bind_dual_stack  # noqa: E402
+from lab_sockets import bind  # the lab's one binding; this folder is on sys.path when run as a script
 
 __metaclass__ = type
-
-
-def _bind(protocol, port):
-    """A socket bound on every address of the namespace (the collection's own dual-stack binding)."""
-    return bind_dual_stack(protocol, port, reuse_address=True)
 
 
 def _port_list(text):
@@ -51,9 +40,9 @@ def main(argv=None):
 
     selector = selectors.DefaultSelector()
     for port in _port_list(args.tcp):
-        selector.register(_bind("tcp", port), selectors.EVENT_READ, ("tcp", port))
+        selector.register(bind("tcp", port), selectors.EVENT_READ, ("tcp", port))
     for port in _port_list(args.udp):
-        selector.register(_bind("udp", port), selectors.EVENT_READ, ("udp", port))
+        selector.register(bind("udp", port), selectors.EVENT_READ, ("udp", port))
     banner = ("ses-lab %s\n" % args.name).encode()
     # Line-buffered so that verify reads a datagram as soon as it is received.
     receipts = open(args.receipts, "a", buffering=1, encoding="utf-8")  # pylint: disable=consider-using-with

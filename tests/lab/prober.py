@@ -40,12 +40,7 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import collection_path  # noqa: E402  pylint: disable=wrong-import-position
-
-collection_path.expose(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-# pylint: disable-next=wrong-import-position
-from ansible_collections.ses_evolution.firewall.plugins.module_utils.sockets import bind_dual_stack  # noqa: E402
+from lab_sockets import bind  # the lab's one binding; this folder is on sys.path when run as a script
 
 __metaclass__ = type
 
@@ -66,11 +61,6 @@ def total_retrans(sock):
 
 
 # ----------------------------------------------------------------------------------------- serve
-def _bind(protocol, port):
-    """A socket bound on every address of the namespace (the collection's own dual-stack binding)."""
-    return bind_dual_stack(protocol, port, reuse_address=True)
-
-
 def _ports(text):
     return [int(item) for item in (text or "").split(",") if item.strip()]
 
@@ -78,9 +68,9 @@ def _ports(text):
 def serve(args):
     selector = selectors.DefaultSelector()
     for port in _ports(args.tcp):
-        selector.register(_bind("tcp", port), selectors.EVENT_READ, ("listen", port))
+        selector.register(bind("tcp", port), selectors.EVENT_READ, ("listen", port))
     for port in _ports(args.udp):
-        selector.register(_bind("udp", port), selectors.EVENT_READ, ("udp", port))
+        selector.register(bind("udp", port), selectors.EVENT_READ, ("udp", port))
     banner = ("ses-lab %s\n" % args.name).encode()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("serving: tcp %s udp %s" % (args.tcp or "-", args.udp or "-"), flush=True)

@@ -97,3 +97,16 @@ def test_documentation_parses(plugin):
     for text in (plugin.DOCUMENTATION, plugin.EXAMPLES, plugin.RETURN):
         assert yaml.safe_load(text)
     assert yaml.safe_load(plugin.DOCUMENTATION)["name"] in plugin.FilterModule().filters()
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    # validated against the filter's own DOCUMENTATION, as the other filters are
+    ((["a", "list"],), {}, r"matrix_summary: .*_input.*dict"),
+    (("text",), {}, r"matrix_summary: .*_input.*dict"),
+    ((None,), {}, r"matrix_summary: .*_input"),
+    (({"hosts": {}},), {"colour": "red"}, r"matrix_summary: unknown option 'colour'"),
+    (({"hosts": {}}, "extra"), {}, r"matrix_summary: takes 1 positional arguments"),
+])
+def test_summary_filter_validates_its_arguments(args, kwargs, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        matrix_summary(*args, **kwargs)

@@ -12,6 +12,7 @@ import importlib
 import os
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -75,3 +76,30 @@ def test_plan_filter_errors_name_the_variable():
     plan = nftables_plan_plugin.FilterModule().filters()["nftables_plan"]
     with pytest.raises(AnsibleFilterError, match="linux_firewall_nftables_jump_from"):
         plan('{"nftables": []}', "", mode="integrate", jump_from="inet filter input")
+
+
+def _linux_firewall_options():
+    plugin = importlib.import_module("ansible_collections.ses_evolution.firewall.plugins.filter.linux_firewall_options")
+    return plugin.FilterModule().filters()["linux_firewall_options"]
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    # validated against the filter's own DOCUMENTATION, as the other filters are
+    ((["linux_firewall_backend"],), {}, r"linux_firewall_options: .*_input.*dict"),
+    (({},), {"backend": "nftables"}, r"linux_firewall_options: unknown option 'backend'"),
+    (({}, "nftables"), {}, r"linux_firewall_options: takes 1 positional arguments"),
+])
+def test_linux_firewall_options_validates_its_arguments(args, kwargs, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        _linux_firewall_options()(*args, **kwargs)
+
+
+def test_linux_firewall_options_still_converts_and_checks():
+    with open(os.path.join(FILTERS, "..", "..", "roles", "linux_firewall", "defaults", "main.yml"),
+              encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    raw.update(linux_firewall_filter_outbound="false", ansible_connection="ssh", ansible_port=22)
+    options = _linux_firewall_options()(raw)
+    assert options["filter_outbound"] is False and options["remote"] is True
+    with pytest.raises(AnsibleFilterError, match="linux_firewall_filter_outbound"):
+        _linux_firewall_options()({"linux_firewall_filter_outbound": "maybe"})

@@ -9,9 +9,10 @@ import copy
 
 import pytest
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import ses_catalog
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import render_windows, ses_catalog
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.catalog import (
-    PHASE_LIFECYCLES, VENDOR, check_catalog, lifecycle_of, resolve_rows)
+    INSTALLER_RULE_NAMES, INSTALLER_RULES, PHASE_LIFECYCLES, VENDOR, Catalog, check_catalog, lifecycle_of,
+    resolve_rows)
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.versions import parse_version
 
 __metaclass__ = type
@@ -154,3 +155,35 @@ def test_check_catalog_refuses_a_topology_without_backend():
     syslog = [row for row in rows if row["destination"] == "syslog_server"][0]
     syslog["topology"] = "separate"
     assert any("topology applies only to flows with a backend end" in p for p in check_catalog(rows))
+
+
+# "Case of Windows Defender Firewall" (2.7.1), copied by hand from the page: the installer's inbound
+# rules, as printed (no space in "EvolutionBackend"), and the flows of the table each one serves.
+PAGE_INSTALLER_RULES = {
+    "Stormshield Endpoint Security Evolution Agent Handler (TCP-In)": ["agent_to_agent_handler"],  # 17000
+    "Stormshield Endpoint Security EvolutionAgent Handler (TCP-In)": ["agent_to_agent_handler"],  # 443
+    "Stormshield Endpoint Security EvolutionBackend (TCP-In)": ["console_to_backend",  # 443, or 8443
+                                                                "agent_handler_to_backend"],
+    "Stormshield Endpoint Security EvolutionPublic API (TCP-In)": ["public_api_to_backend"],  # 10443
+}
+
+
+def test_installer_rules_are_the_pages():
+    assert {rule["name"]: rule["flows"] for rule in VENDOR.installer_rules} == PAGE_INSTALLER_RULES
+    assert INSTALLER_RULES == VENDOR.installer_rules == ses_catalog.INSTALLER_RULES
+    assert INSTALLER_RULE_NAMES == tuple(PAGE_INSTALLER_RULES)
+    # the old import path of the Windows code still works
+    assert render_windows.INSTALLER_RULES is INSTALLER_RULES
+    assert render_windows.INSTALLER_RULE_NAMES == INSTALLER_RULE_NAMES
+
+
+@pytest.mark.parametrize("rule, complaint", [
+    ({"name": "", "flows": ["console_to_backend"]}, "installer rule ''"),
+    ({"name": "X (TCP-In)", "flows": []}, "installer rule 'X (TCP-In)'"),
+    ({"name": "X (TCP-In)", "flows": ["console_to_printer"]}, "unknown: console_to_printer"),
+])
+def test_check_catalog_finds_a_broken_installer_rule(rule, complaint):
+    broken = Catalog(VENDOR.releases, VENDOR.flows, VENDOR.agent_https_version,
+                     list(VENDOR.installer_rules) + [rule])
+    assert VENDOR.problems() == []
+    assert any(complaint in problem for problem in broken.problems()), broken.problems()

@@ -151,3 +151,34 @@ def test_no_release_literal_outside_the_catalog():
 def test_vendor_catalog_is_the_module_data():
     assert VENDOR.releases == ses_catalog.RELEASES
     assert VENDOR.flows == tuple(ses_catalog.FLOWS)
+
+
+# The code of the collection (not its docs, nor the tests and the Windows simulator, which
+# copy the vendor's page by hand to check the catalog against it).
+_CODE_DIRS = ("plugins", "roles", "playbooks")
+_CODE_SUFFIXES = (".py", ".yml", ".yaml", ".ps1", ".j2")
+
+
+def _code_lines(root):
+    for folder in _CODE_DIRS:
+        for directory, _dirs, files in os.walk(os.path.join(root, folder)):
+            for name in sorted(files):
+                if not name.endswith(_CODE_SUFFIXES):
+                    continue
+                path = os.path.join(directory, name)
+                with open(path, encoding="utf-8") as handle:
+                    for number, line in enumerate(handle, 1):
+                        yield os.path.relpath(path, root), number, line.split("#", 1)[0]
+
+
+def test_no_installer_rule_name_outside_the_catalog():
+    """The installer's Windows rule names live in ses_catalog.py; code, role defaults and playbooks import them.
+
+    Any "(TCP-In)" name counts, with or without the page's missing spaces, so that a new
+    installer rule written straight into a role or a renderer fails here too.
+    """
+    root = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+    offenders = ["%s:%d: %s" % (path, number, code.strip()) for path, number, code in _code_lines(root)
+                 if re.search(r"\(\s*tcp\s*-\s*in\s*\)", code, re.IGNORECASE)
+                 and not path.endswith(os.path.join("plugin_utils", "ses_catalog.py"))]
+    assert offenders == [], "\n".join(offenders)
