@@ -6,40 +6,32 @@
 from __future__ import annotations
 
 from ansible import constants as C
-from ansible.plugins.action import ActionBase
 
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import argument_spec_from_doc, plain
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import ControllerAction
 from ansible_collections.ses_evolution.firewall.plugins.modules import verify_probe_plan as verify_probe_plan_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import VerifyPlanError, build_plan
 
 __metaclass__ = type
 
-ARGUMENT_SPEC = argument_spec_from_doc(verify_probe_plan_doc.DOCUMENTATION)
 
-
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
     """Sets ses_verify_plan and writes each probing host's part; changes nothing on any host."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    DOCUMENTATION = verify_probe_plan_doc.DOCUMENTATION
+    INPUT_ERRORS = (VerifyPlanError, handoff.HandoffError)
+    ERROR_PREFIX = "verify_probe_plan: "
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars or {})
-        del tmp  # no remote files
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            written = handoff.read_fleet(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["matrix_handoff"]))
-            plan = build_plan(written.get("matrix"), written.get("fleet_hosts") or {}, plain(args["blocked_ports"]),
-                              plain(args.get("blocked_from")), plain(args["session"]))
-            parts = {host: {"session": plan["session"]} for host in plan["hosts"]}
-            for key, mapping in (("listen", plan["listeners"]), ("probes", plan["probes_by_source"]),
-                                 ("expect", plan["expect"])):
-                for host, value in mapping.items():
-                    parts[host][key] = value
-            handoff.write(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["handoff"]), parts)
-        except (VerifyPlanError, handoff.HandoffError) as exc:
-            result.update(failed=True, changed=False, msg="verify_probe_plan: %s" % exc)
-            return result
-        result.update(changed=False, ansible_facts={"ses_verify_plan": plan})
-        return result
+    def engine(self, args, task_vars, result):
+        # Read here, the matrix never goes through a template (Ansible would copy all of it).
+        written = handoff.read_fleet(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["matrix_handoff"]))
+        plan = build_plan(written.get("matrix"), written.get("fleet_hosts") or {}, args["blocked_ports"],
+                          args.get("blocked_from"), args["session"])
+        parts = {host: {"session": plan["session"]} for host in plan["hosts"]}
+        for key, mapping in (("listen", plan["listeners"]), ("probes", plan["probes_by_source"]),
+                             ("expect", plan["expect"])):
+            for host, value in mapping.items():
+                parts[host][key] = value
+        # Written in check mode too: the run's private folder, no host's state.
+        handoff.write(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["handoff"]), parts)
+        return {"changed": False, "ansible_facts": {"ses_verify_plan": plan}}
