@@ -101,8 +101,7 @@ def test_a_small_fleet_keeps_one_node_per_host_and_arrows_between_them():
 @settings(max_examples=40, deadline=None)
 @given(colocated=st.integers(1, 4), backends=st.integers(0, 3), handlers=st.integers(0, 5),
        consoles=st.integers(0, 3), networks=st.booleans(), phase=st.sampled_from(["migrate", "cleanup"]))
-def test_every_flow_is_an_arrow_or_a_row_and_no_arrow_is_a_loop(colocated, backends, handlers, consoles, networks,
-                                                                 phase):
+def test_every_flow_is_an_arrow_or_a_row_and_no_arrow_is_a_loop(colocated, backends, handlers, consoles, networks, phase):
     groups, hostvars = fleet(colocated, backends, handlers, consoles, networks)
     matrix = compute_matrix(groups, hostvars, phase=phase)
     node_list, grouped = diagram_nodes(matrix)
