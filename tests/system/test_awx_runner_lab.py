@@ -8,7 +8,8 @@ inventory, env/extravars, env/envvars) run by ansible-runner's Python API
 (tests/system/awx_job.py); the cleanup jobs take their extra variables from the
 survey file extensions/awx/surveys/cleanup.json. The lab is the bundled example
 fleet (tests/lab/lab.py, one network namespace per host, prefix aw-XXXX- unique
-per process). What AWX reads back is checked: status, rc, the job events, the
+per process): migrate, then verify, the scheduled drift check and the cleanup
+dry runs. What AWX reads back is checked: status, rc, the job events, the
 set_stats data in the stats event; and what landed: each namespace's nftables
 ruleset.
 
@@ -63,8 +64,8 @@ def ses_rules(ruleset):
 
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory):
-    """The runbook's jobs on one lab: migrate, then verify and two cleanup dry runs (their inventory
-    says the backoffice was upgraded). {name: Job}, with the rulesets between them."""
+    """The runbook's jobs on one lab: migrate, then verify, drift and two cleanup dry runs (their
+    inventory says the backoffice was upgraded). {name: Job}, with the rulesets between them."""
     scratch = tmp_path_factory.mktemp("awx_lab")
     env = dict(os.environ, SES_LAB_STATE_ROOT=str(scratch / "state"))
     subprocess.run([sys.executable, LAB, "up", MIGRATING, PREFIX], env=env, check=True, stdout=subprocess.PIPE)
@@ -74,22 +75,25 @@ def jobs(tmp_path_factory):
         done["migrate"] = run_job(private_data_dir(scratch / "migrate", [MIGRATING, overlay], MIGRATE_VARS),
                                   "ses_migrate.yml", forks=FORKS)
         done["migrated"] = rulesets()
-        # Then three jobs side by side (each reads the rulesets, none writes them; each job has its own
-        # hand-off directory): verify, and the cleanup dry runs of the upgraded backoffice: the survey's
-        # default answer (no), and the job type "Check" with the answer yes (AWX adds --check, and
-        # --diff with "Show changes").
+        # Then four jobs side by side (each reads the rulesets, none writes them; each job has its own
+        # hand-off directory): verify, the scheduled drift check, and the cleanup dry runs of the upgraded
+        # backoffice: the survey's default answer (no), and the job type "Check" with the answer yes
+        # (AWX adds --check, and --diff with "Show changes").
         audit = {"ses_audit_dir": str(scratch / "audit")}
         verify = private_data_dir(scratch / "verify", [MIGRATING, overlay],
                                   {"ses_verify_report_dir": str(scratch / "verify_report")})
         dry = private_data_dir(scratch / "dry", [UPGRADED, overlay], dict(survey_extravars("cleanup"), **audit))
         check = private_data_dir(scratch / "check", [UPGRADED, overlay],
                                  dict(survey_extravars("cleanup", {"ses_cleanup_confirm": "yes"}), **audit))
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        drift = private_data_dir(scratch / "drift", [MIGRATING, overlay],
+                                 {"ses_drift_report_dir": str(scratch / "drift_report")})
+        with ThreadPoolExecutor(max_workers=4) as pool:
             verify_job = pool.submit(run_job, verify, "ses_verify.yml", forks=FORKS)
+            drift_job = pool.submit(run_job, drift, "ses_drift.yml", forks=FORKS)
             dry_job = pool.submit(run_job, dry, "ses_cleanup.yml", forks=FORKS)
             check_job = pool.submit(run_job, check, "ses_cleanup.yml", forks=FORKS, cmdline="--check --diff")
             done["verify"], done["cleanup_dry_run"] = verify_job.result(), dry_job.result()
-            done["cleanup_check"] = check_job.result()
+            done["cleanup_check"], done["drift"] = check_job.result(), drift_job.result()
         done["verify_report"] = json.loads((scratch / "verify_report" / "verify_report.json").read_text())
         done["after_cleanup"] = rulesets()
         done["audit_written"] = (scratch / "audit").exists()
@@ -101,7 +105,7 @@ def jobs(tmp_path_factory):
 def test_the_artifacts_are_what_awx_reads(jobs):
     """Per job: the API's answer agrees with the artifacts; the events are one ordered stream from
     playbook_on_start to playbook_on_stats, as AWX stores them."""
-    for name in ("migrate", "verify", "cleanup_dry_run", "cleanup_check"):
+    for name in ("migrate", "verify", "drift", "cleanup_dry_run", "cleanup_check"):
         job = jobs[name]
         assert (job.api["status"], job.api["rc"]) == (job.status, job.rc), (name, job)
         assert [event["counter"] for event in job.events] == list(range(1, len(job.events) + 1)), name
@@ -151,6 +155,17 @@ def test_verify_job_proves_the_flows_with_real_traffic(jobs):
     assert verdicts[("con1", "bo1", "tcp", 443)] == ("open", "PASS")
     assert verdicts[("con1", "bo1", "tcp", 8443)] == ("open", "PASS")
     assert verdicts[("agent-old", "ah2", "tcp", 17000)] == ("open", "PASS")
+
+
+def test_drift_job_finds_the_migrated_rules_as_the_matrix_says(jobs):
+    """The scheduled check (runbook step 6) right after migrate: every host read, nothing missing,
+    extra, changed or exposed. Its set_stats data are flat variables (aggregate: false)."""
+    job = jobs["drift"]
+    assert (job.status, job.rc) == ("successful", 0), job
+    counts = job.stats["artifact_data"]
+    assert int(counts["ses_drift_hosts"]) == len(HOSTS), counts
+    assert [int(counts["ses_drift_" + key]) for key in (
+        "hosts_with_findings", "missing", "extra", "changed", "widened", "exposure", "unreadable")] == [0] * 7, counts
 
 
 WOULD_REMOVE = ("bo1: would remove 2 rule(s), keep 12",
