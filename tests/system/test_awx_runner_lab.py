@@ -75,25 +75,30 @@ def jobs(tmp_path_factory):
         done["migrate"] = run_job(private_data_dir(scratch / "migrate", [MIGRATING, overlay], MIGRATE_VARS),
                                   "ses_migrate.yml", forks=FORKS)
         done["migrated"] = rulesets()
-        # Then four jobs side by side (each reads the rulesets, none writes them; each job has its own
+        # Then five jobs side by side (each reads the rulesets, none writes them; each job has its own
         # hand-off directory): verify, the scheduled drift check, and the cleanup dry runs of the upgraded
         # backoffice: the survey's default answer (no), and the job type "Check" with the answer yes
-        # (AWX adds --check, and --diff with "Show changes").
+        # (AWX adds --check, and --diff with "Show changes"); and that Check job while ah2 and con1
+        # still run 2.6.3, which the gate must refuse.
         audit = {"ses_audit_dir": str(scratch / "audit")}
         verify = private_data_dir(scratch / "verify", [MIGRATING, overlay],
                                   {"ses_verify_report_dir": str(scratch / "verify_report")})
         dry = private_data_dir(scratch / "dry", [UPGRADED, overlay], dict(survey_extravars("cleanup"), **audit))
         check = private_data_dir(scratch / "check", [UPGRADED, overlay],
                                  dict(survey_extravars("cleanup", {"ses_cleanup_confirm": "yes"}), **audit))
+        refused = private_data_dir(scratch / "refused", [MIGRATING, overlay],
+                                   dict(survey_extravars("cleanup", {"ses_cleanup_confirm": "yes"}), **audit))
         drift = private_data_dir(scratch / "drift", [MIGRATING, overlay],
                                  {"ses_drift_report_dir": str(scratch / "drift_report")})
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=5) as pool:
             verify_job = pool.submit(run_job, verify, "ses_verify.yml", forks=FORKS)
             drift_job = pool.submit(run_job, drift, "ses_drift.yml", forks=FORKS)
             dry_job = pool.submit(run_job, dry, "ses_cleanup.yml", forks=FORKS)
             check_job = pool.submit(run_job, check, "ses_cleanup.yml", forks=FORKS, cmdline="--check --diff")
             done["verify"], done["cleanup_dry_run"] = verify_job.result(), dry_job.result()
+            refused_job = pool.submit(run_job, refused, "ses_cleanup.yml", forks=FORKS, cmdline="--check --diff")
             done["cleanup_check"], done["drift"] = check_job.result(), drift_job.result()
+            done["cleanup_check_refused"] = refused_job.result()
         done["verify_report"] = json.loads((scratch / "verify_report" / "verify_report.json").read_text())
         done["after_cleanup"] = rulesets()
         done["audit_written"] = (scratch / "audit").exists()
@@ -105,7 +110,7 @@ def jobs(tmp_path_factory):
 def test_the_artifacts_are_what_awx_reads(jobs):
     """Per job: the API's answer agrees with the artifacts; the events are one ordered stream from
     playbook_on_start to playbook_on_stats, as AWX stores them."""
-    for name in ("migrate", "verify", "drift", "cleanup_dry_run", "cleanup_check"):
+    for name in ("migrate", "verify", "drift", "cleanup_dry_run", "cleanup_check", "cleanup_check_refused"):
         job = jobs[name]
         assert (job.api["status"], job.api["rc"]) == (job.status, job.rc), (name, job)
         assert [event["counter"] for event in job.events] == list(range(1, len(job.events) + 1)), name
@@ -199,3 +204,11 @@ def test_cleanup_in_check_mode_passes_the_gate_and_shows_the_diff(jobs):
     assert "Check mode: nothing was changed and no audit record was written; the plan removes 4 rule(s)" in job.stdout
     assert all(line in job.stdout for line in WOULD_REMOVE), job
     assert '-\t\tip saddr 10.77.0.21/32 tcp dport 443 accept comment "in_console_to_backend_tcp443_legacy"' in job.stdout
+
+
+def test_cleanup_in_check_mode_fails_when_the_gate_refuses(jobs):
+    """The same Check job before the upgrade: a workflow stops on it, and nothing changed (see above)."""
+    job = jobs["cleanup_check_refused"]
+    assert job.status == "failed" and job.rc != 0, job
+    assert "Cleanup refused: ah2, con1 " in job.stdout, job
+    assert "Check mode: nothing was changed" not in job.stdout and not job.stats["changed"], job.stats
