@@ -243,6 +243,7 @@ def render_markdown(matrix):
     lines += ["Solid arrows: permanent flows; **bold**: new in %s; dashed: legacy flows (removed by "
               "cleanup) and TCP 17000 for agents older than %s." % (matrix["target_version"], _agent_https(matrix)),
               ""]
+    lines += render_within_table(matrix)
     lines += render_node_table(matrix)
     lines += ["## Rules per host", ""]
     for names in host_groups(matrix):
@@ -320,21 +321,24 @@ GROUP_NOUNS = {
 }
 
 
-def render_mermaid(matrix):
-    """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style.
+# Edge style per lifecycle: dashed for what cleanup removes, bold for what the target release adds.
+EDGE_STYLES = {"legacy": "-.->", "legacy_agent": "-.->", "new": "==>"}
 
-    Beyond DIAGRAM_HOSTS hosts, one node per component group and topology
-    (diagram_nodes), each edge one flow style between two nodes with its port set.
+
+def _diagram(matrix):
+    """The diagram's parts: (nodes and grouped as diagram_nodes gives them, edges, flows within a node, externals).
+
+    edges: {(source node, destination node, style): {(port, protocol)}}. A flow whose two
+    ends are one node (the co-located backends of a grouped diagram, whose agent handlers
+    reach each other's backends) is no edge: Mermaid draws a loop back to the node and
+    piles its labels there. It is kept in ``within``: {node: {(lifecycle, port, protocol, flow)}}.
     """
     nodes, grouped = diagram_nodes(matrix)
     node_of = {}
-    node_lines = []
-    for node, label, members in nodes:
-        node_lines.append('    %s["%s"]' % (node, _label(label)))
+    for node, _label_text, members in nodes:
         for name in members:
             node_of[name] = node
-    edges = {}
-    externals = {}
+    edges, within, externals = {}, {}, {}
     for flow in matrix["flows"]:
         ends = []
         for end, peers in ((flow["source"], flow["source_peers"]), (flow["destination"], flow["destination_peers"])):
@@ -343,9 +347,40 @@ def render_mermaid(matrix):
                 node = "x_" + "".join(ch if ch.isalnum() else "_" for ch in end)
                 externals.setdefault(node, [EXTERNAL_LABELS.get(end, end), set()])[1].update(peers)
             ends.append(node)
-        style = {"legacy": "-.->", "legacy_agent": "-.->", "new": "==>"}.get(flow["lifecycle"], "-->")
-        labels = edges.setdefault((ends[0], ends[1], style), set())
-        labels.add((flow["port"], flow["protocol"]))
+        if ends[0] == ends[1]:
+            within.setdefault(ends[0], set()).add((flow["lifecycle"], flow["port"], flow["protocol"], flow["flow"]))
+            continue
+        style = EDGE_STYLES.get(flow["lifecycle"], "-->")
+        edges.setdefault((ends[0], ends[1], style), set()).add((flow["port"], flow["protocol"]))
+    return nodes, grouped, edges, within, externals
+
+
+def _within_line(flows, members):
+    """The line a node adds for the flows between its own hosts: ports, with the lifecycle when not permanent."""
+    ports = {}
+    for lifecycle, port, protocol, _flow in sorted(flows, key=lambda item: (item[1], item[2], item[0])):
+        text = "%s/%d" % (protocol, port)
+        ports.setdefault(text, [])
+        if lifecycle != "permanent" and lifecycle not in ports[text]:
+            ports[text].append(lifecycle.replace("_", " "))
+    shown = ", ".join(text + (" (%s)" % ", ".join(lifecycles) if lifecycles else "")
+                      for text, lifecycles in ports.items())
+    return ("between these hosts: " if len(members) > 1 else "to itself: ") + shown
+
+
+def render_mermaid(matrix):
+    """A Mermaid flowchart: one node per host (agents as one node) or outside end, one edge per style.
+
+    Beyond DIAGRAM_HOSTS hosts, one node per component group and topology
+    (diagram_nodes), each edge one flow style between two nodes with its port set.
+    Flows between the hosts of one node are a line of that node's label, not a loop.
+    """
+    nodes, grouped, edges, within, externals = _diagram(matrix)
+    node_lines = []
+    for node, label, members in nodes:
+        if node in within:
+            label += "<br/>" + _within_line(within[node], members)
+        node_lines.append('    %s["%s"]' % (node, _label(label)))
     for node, (label, peers) in sorted(externals.items()):
         shown = sorted(peers)
         if node == "x_agents" and grouped:
@@ -359,6 +394,8 @@ def render_mermaid(matrix):
             shown = []
         elif len(shown) > 3:
             shown = ["%d networks" % len(shown)]
+        if node in within:
+            shown.append(_within_line(within[node], [None, None]))
         text = "<br/>".join([label] + shown)
         node_lines.append('    %s(["%s"])' % (node, _label(text)))
     lines = ["```mermaid", "flowchart LR"] + node_lines
@@ -367,6 +404,20 @@ def render_mermaid(matrix):
         lines.append('    %s %s|"%s"| %s' % (source, style, text, destination))
     lines.append("```")
     return lines
+
+
+def render_within_table(matrix):
+    """Under the diagram: the flows between the hosts of one node, which the diagram writes in the node."""
+    nodes, _grouped, _edges, within, _externals = _diagram(matrix)
+    if not within:
+        return []
+    titles = {node: label.split("<br/>")[0] for node, label, _members in nodes}
+    lines = ["Flows between the hosts of one node (written in the node, not drawn as an arrow):", "",
+             "| node | flow | port | lifecycle |", "|---|---|---|---|"]
+    for node in sorted(within, key=lambda item: list(titles).index(item) if item in titles else len(titles)):
+        for lifecycle, port, protocol, flow in sorted(within[node], key=lambda item: (item[3], item[1], item[2])):
+            lines.append("| %s | %s | %s/%d | %s |" % (_cell(titles.get(node, node)), flow, protocol, port, lifecycle))
+    return lines + [""]
 
 
 def render_node_table(matrix):

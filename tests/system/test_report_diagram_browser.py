@@ -179,3 +179,7 @@ def test_the_large_fleet_diagram_stays_small():
     assert [re.search(r'\["([^"<]+)', line).group(1) for line in nodes] == [
         "20 co-located backends", "140 agent handlers", "24 consoles", "8 SQL servers", "8 syslog servers"]
     assert len(edges) <= 30, "\n".join(edges)
+    # The co-located backends reach each other (vendor's table: 443 in 2.6, 8443 from 2.7.1): a line of
+    # their node, not a loop back to it, which mermaid drew with both labels piled on one curve.
+    assert not [line for line in edges if line.split()[0] == line.split()[-1]], "\n".join(edges)
+    assert nodes[0] == '    g0["20 co-located backends<br/>between these hosts: tcp/443 (legacy), tcp/8443 (new)"]'
