@@ -4,13 +4,20 @@
 #
 # One round trip for the firewall state the role decides on: the rules it
 # manages or may adopt and the firewall profiles' effective settings. Read
-# only. The SES versions are read apart, by read_versions.ps1.
+# only. The SES versions are read apart, by read_versions.ps1. The capture
+# playbook (windows_facts.yml) runs this same script with -Capture, so that a
+# real host's capture shows the rules as the role reads them.
 # The first line is the marker by which the test simulator recognises this script.
 [CmdletBinding()]
 param (
     [Parameter(Mandatory = $true)][string]$Group,
     [Parameter(Mandatory = $true)][string]$Prefix,
-    [string[]]$InstallerNames = @()
+    [string[]]$InstallerNames = @(),
+    # The capture: also the rules whose name, group, description, program or service
+    # contains one of these words (the installer's real names are what a capture finds
+    # out), and the profiles as Group Policy alone sets them.
+    [string[]]$Keywords = @(),
+    [switch]$Capture
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
@@ -19,13 +26,23 @@ $Ansible.Changed = $false
 # vendor's page prints "EvolutionBackend" where the product may use a space).
 $squashed = @($InstallerNames | ForEach-Object { ($_ -replace '\s', '').ToLowerInvariant() })
 
+function Test-Keyword($rule) {
+    foreach ($word in $Keywords) {
+        foreach ($text in @($rule.Name, $rule.Grouping, $rule.Description, $rule.ApplicationName, $rule.ServiceName)) {
+            if ("$text".IndexOf($word, [StringComparison]::OrdinalIgnoreCase) -ge 0) { return $true }
+        }
+    }
+    return $false
+}
+
 # The COM object, as community.windows.win_firewall_rule uses: its Name is the
-# rule's DisplayName, which is what that module matches on.
+# rule's DisplayName, which is what that module matches on. Every property the
+# module compares is returned, so a capture can be replayed as it was read.
 $fw = New-Object -ComObject HNetCfg.FwPolicy2
 $rules = foreach ($rule in $fw.Rules) {
     $name = "$($rule.Name)"
     if ($rule.Grouping -eq $Group -or $name.StartsWith($Prefix, [StringComparison]::OrdinalIgnoreCase) -or
-        $squashed -contains ($name -replace '\s', '').ToLowerInvariant()) {
+        $squashed -contains ($name -replace '\s', '').ToLowerInvariant() -or (Test-Keyword $rule)) {
         [ordered]@{
             Name = $rule.Name
             Grouping = $rule.Grouping
@@ -39,26 +56,38 @@ $rules = foreach ($rule in $fw.Rules) {
             RemoteAddresses = $rule.RemoteAddresses
             Enabled = [bool]$rule.Enabled
             Profiles = [int]$rule.Profiles
+            ApplicationName = $rule.ApplicationName
+            ServiceName = $rule.ServiceName
+            InterfaceTypes = $rule.InterfaceTypes
+            IcmpTypesAndCodes = $rule.IcmpTypesAndCodes
+            EdgeTraversalOptions = [int]$rule.EdgeTraversalOptions
+            SecureFlags = [int]$rule.SecureFlags
         }
     }
 }
 
-# Effective values (local policy and GPO merged): outbound filtering is on for a
-# profile when it is enabled and its default outbound action is Block; local
-# rules count only where the policy applies them.
-$profiles = foreach ($profile in Get-NetFirewallProfile -PolicyStore ActiveStore) {
-    [ordered]@{
-        Name = "$($profile.Name)"
-        Enabled = "$($profile.Enabled)"
-        DefaultInboundAction = "$($profile.DefaultInboundAction)"
-        DefaultOutboundAction = "$($profile.DefaultOutboundAction)"
-        # Group Policy "Apply local firewall rules": False means the rules of the
-        # local store (the role's) are kept but not enforced on this profile.
-        AllowLocalFirewallRules = "$($profile.AllowLocalFirewallRules)"
+# Outbound filtering is on for a profile when it is enabled and its default
+# outbound action is Block; AllowLocalFirewallRules False means Group Policy
+# keeps the local store's rules (the role's) but does not enforce them.
+$profileSettings = @('Enabled', 'DefaultInboundAction', 'DefaultOutboundAction', 'AllowInboundRules',
+    'AllowLocalFirewallRules', 'AllowLocalIPsecRules', 'AllowUnicastResponseToMulticast', 'NotifyOnListen')
+
+function Read-Profile([string]$Store) {
+    foreach ($item in Get-NetFirewallProfile -PolicyStore $Store) {
+        $entry = [ordered]@{ Name = "$($item.Name)" }
+        foreach ($setting in $profileSettings) { $entry[$setting] = "$($item.$setting)" }
+        $entry
     }
 }
 
+# ActiveStore: the effective values, local policy and Group Policy merged.
 $Ansible.Result = @{
     rules = @($rules)
-    profiles = @($profiles)
+    profiles = @(Read-Profile 'ActiveStore')
+}
+if ($Capture) {
+    # RSOP: what Group Policy alone sets (NotConfigured elsewhere). A host outside a
+    # domain may have no such store: the capture says so rather than failing.
+    try { $Ansible.Result.policy = @(Read-Profile 'RSOP') }
+    catch { $Ansible.Result.policy_error = "$($_.Exception.Message)" }
 }

@@ -64,8 +64,12 @@ def main():
                 missing = [key for key in ("Group", "Prefix") if key not in parameters]
                 if missing:
                     module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
+                unknown = set(parameters) - {"Group", "Prefix", "InstallerNames", "Keywords", "Capture"}
+                if unknown:
+                    module.fail_json(msg="read_state: no parameter named %s" % ", ".join(sorted(unknown)))
                 result = read_state(store.data, parameters["Group"], parameters["Prefix"],
-                                    parameters.get("InstallerNames") or [])
+                                    parameters.get("InstallerNames") or [], parameters.get("Keywords") or [],
+                                    bool(parameters.get("Capture")))
             elif marker.group(1) == "read_exposure":
                 if parameters:
                     module.fail_json(msg="read_exposure: no parameter named %s" % ", ".join(sorted(parameters)))

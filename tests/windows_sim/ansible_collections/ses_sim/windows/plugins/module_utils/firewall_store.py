@@ -310,16 +310,47 @@ def squash(name):
     return "".join(str(name).split()).casefold()
 
 
-def read_state(data, group, prefix, installer_names):
-    """What the role's read_state.ps1 returns, from the store."""
+# The profile settings read_state.ps1 returns (Get-NetFirewallProfile, each as a string);
+# a setting no policy sets reads NotConfigured.
+PROFILE_SETTINGS = ("Enabled", "DefaultInboundAction", "DefaultOutboundAction", "AllowInboundRules",
+                    "AllowLocalFirewallRules", "AllowLocalIPsecRules", "AllowUnicastResponseToMulticast",
+                    "NotifyOnListen")
+RULE_KEYS = ("Name", "Grouping", "Description", "Direction", "Action", "Protocol", "LocalPorts", "RemotePorts",
+             "LocalAddresses", "RemoteAddresses", "Enabled", "Profiles", "ApplicationName", "ServiceName",
+             "InterfaceTypes", "IcmpTypesAndCodes", "EdgeTraversalOptions", "SecureFlags")
+
+
+def _profile_view(profiles):
+    return [dict({"Name": str(profile.get("Name"))},
+                 **{key: str(profile.get(key, "NotConfigured")) for key in PROFILE_SETTINGS})
+            for profile in profiles]
+
+
+def read_state(data, group, prefix, installer_names, keywords=(), capture=False):
+    """What the role's read_state.ps1 returns, from the store (with ``capture``: as the capture playbook runs it)."""
     installer = {squash(name) for name in installer_names or []}
-    keys = ("Name", "Grouping", "Description", "Direction", "Action", "Protocol", "LocalPorts", "RemotePorts",
-            "LocalAddresses", "RemoteAddresses", "Enabled", "Profiles")
-    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
+    words = [word.casefold() for word in keywords or []]
+
+    def keyword(rule):
+        texts = [str(rule.get(key) or "").casefold()
+                 for key in ("Name", "Grouping", "Description", "ApplicationName", "ServiceName")]
+        return any(word in text for word in words for text in texts)
+
+    rules = [{key: rule.get(key) for key in RULE_KEYS} for rule in data["rules"]
              if (rule.get("Grouping") or "").casefold() == group.casefold()
              or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
-             or squash(rule.get("Name") or "") in installer]
-    return {"rules": rules, "profiles": data.get("profiles", [])}
+             or squash(rule.get("Name") or "") in installer or keyword(rule)]
+    result = {"rules": rules, "profiles": _profile_view(data.get("profiles", []))}
+    if capture:
+        # Group Policy's own view (RSOP): what a capture recorded, else only what the
+        # simulated policy sets (AllowLocalFirewallRules), NotConfigured elsewhere.
+        policy = data.get("policy")
+        if policy is None:
+            policy = [{"Name": profile.get("Name"), "AllowLocalFirewallRules":
+                       profile.get("AllowLocalFirewallRules", "NotConfigured")}
+                      for profile in data.get("profiles", [])]
+        result["policy"] = _profile_view(policy)
+    return result
 
 
 def read_exposure(data):
