@@ -4,9 +4,9 @@
 #
 # One round trip for the firewall state the role decides on: the rules it
 # manages or may adopt and the firewall profiles' effective settings. Read
-# only. The SES versions are read apart, by read_versions.ps1. The capture
-# playbook (windows_facts.yml) runs this same script with -Capture, so that a
-# real host's capture shows the rules as the role reads them.
+# only. The SES versions are read apart, by read_versions.ps1. The same script,
+# so that the rules and profiles are read one way, serves the capture playbook
+# (windows_facts.yml, -Capture) and the drift audit (-Exposure).
 # The first line is the marker by which the test simulator recognises this script.
 [CmdletBinding()]
 param (
@@ -17,7 +17,10 @@ param (
     # contains one of these words (the installer's real names are what a capture finds
     # out), and the profiles as Group Policy alone sets them.
     [string[]]$Keywords = @(),
-    [switch]$Capture
+    [switch]$Capture,
+    # The drift audit: every enabled inbound allow rule, whoever made it (the
+    # collection, the SES installer, an administrator, a GPO), instead of the above.
+    [switch]$Exposure
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
@@ -35,14 +38,23 @@ function Test-Keyword($rule) {
     return $false
 }
 
+function Test-Selected($rule) {
+    if ($Exposure) {
+        # Direction 1 = inbound, Action 1 = allow: only these can open a port.
+        return [bool]($rule.Enabled -and [int]$rule.Direction -eq 1 -and [int]$rule.Action -eq 1)
+    }
+    $name = "$($rule.Name)"
+    return [bool]($rule.Grouping -eq $Group -or $name.StartsWith($Prefix, [StringComparison]::OrdinalIgnoreCase) -or
+        $squashed -contains ($name -replace '\s', '').ToLowerInvariant() -or (Test-Keyword $rule))
+}
+
 # The COM object, as community.windows.win_firewall_rule uses: its Name is the
-# rule's DisplayName, which is what that module matches on. Every property the
-# module compares is returned, so a capture can be replayed as it was read.
+# rule's DisplayName, which is what that module matches on; it lists the rules of
+# the active policy (local and Group Policy merged). Every property the module
+# compares is returned, so a capture can be replayed as it was read.
 $fw = New-Object -ComObject HNetCfg.FwPolicy2
 $rules = foreach ($rule in $fw.Rules) {
-    $name = "$($rule.Name)"
-    if ($rule.Grouping -eq $Group -or $name.StartsWith($Prefix, [StringComparison]::OrdinalIgnoreCase) -or
-        $squashed -contains ($name -replace '\s', '').ToLowerInvariant() -or (Test-Keyword $rule)) {
+    if (Test-Selected $rule) {
         [ordered]@{
             Name = $rule.Name
             Grouping = $rule.Grouping

@@ -410,4 +410,3 @@ def test_a_capture_of_another_kind_or_format_is_refused():
         winsim.store_from_capture({"format": 1, "kind": "other"})
     with pytest.raises(SystemExit, match="capture format 2; this simulator reads format 1"):
         winsim.store_from_capture({"format": 2, "kind": winsim.CAPTURE_KIND})
-

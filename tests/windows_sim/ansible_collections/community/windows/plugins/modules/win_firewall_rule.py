@@ -18,6 +18,7 @@ from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store imp
 
 __metaclass__ = type
 
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:

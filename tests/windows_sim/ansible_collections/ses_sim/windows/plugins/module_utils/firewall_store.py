@@ -402,8 +402,9 @@ def _profile_view(profiles):
             for profile in profiles]
 
 
-def read_state(data, group, prefix, installer_names, keywords=(), capture=False):
-    """What the role's read_state.ps1 returns, from the store (with ``capture``: as the capture playbook runs it)."""
+def read_state(data, group, prefix, installer_names, keywords=(), capture=False, exposure=False):
+    """What the role's read_state.ps1 returns, from the store (with ``capture``: as the capture playbook runs it;
+    with ``exposure``: as the drift audit does, every enabled inbound allow rule)."""
     installer = {squash(name) for name in installer_names or []}
     words = [word.casefold() for word in keywords or []]
 
@@ -412,10 +413,14 @@ def read_state(data, group, prefix, installer_names, keywords=(), capture=False)
                  for key in ("Name", "Grouping", "Description", "ApplicationName", "ServiceName")]
         return any(word in text for word in words for text in texts)
 
-    rules = [{key: rule.get(key) for key in RULE_KEYS} for rule in data["rules"]
-             if (rule.get("Grouping") or "").casefold() == group.casefold()
-             or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
-             or squash(rule.get("Name") or "") in installer or keyword(rule)]
+    def selected(rule):
+        if exposure:
+            return bool(rule.get("Enabled")) and rule.get("Direction") == 1 and rule.get("Action") == 1
+        return ((rule.get("Grouping") or "").casefold() == group.casefold()
+                or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
+                or squash(rule.get("Name") or "") in installer or keyword(rule))
+
+    rules = [{key: rule.get(key) for key in RULE_KEYS} for rule in data["rules"] if selected(rule)]
     result = {"rules": rules, "profiles": _profile_view(data.get("profiles", []))}
     if capture:
         # Group Policy's own view (RSOP): what a capture recorded, else only what the
@@ -427,20 +432,6 @@ def read_state(data, group, prefix, installer_names, keywords=(), capture=False)
                       for profile in data.get("profiles", [])]
         result["policy"] = _profile_view(policy)
     return result
-
-
-def read_exposure(data):
-    """What the role's read_exposure.ps1 returns, from the store: enabled inbound allow rules, the profiles."""
-    keys = ("Name", "Grouping", "Direction", "Action", "Protocol", "LocalPorts", "RemoteAddresses", "Enabled",
-            "Profiles", "ApplicationName", "ServiceName")
-    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
-             if rule.get("Enabled") and rule.get("Direction") == 1 and rule.get("Action") == 1]
-    # Get-NetFirewallProfile prints NotConfigured for a setting no policy sets.
-    profiles = [{"Name": profile.get("Name"), "Enabled": profile.get("Enabled"),
-                 "DefaultInboundAction": profile.get("DefaultInboundAction"),
-                 "AllowLocalFirewallRules": profile.get("AllowLocalFirewallRules", "NotConfigured")}
-                for profile in data.get("profiles", [])]
-    return {"rules": rules, "profiles": profiles}
 
 
 def read_versions(data):
