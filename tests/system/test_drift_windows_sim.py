@@ -99,4 +99,4 @@ def test_each_exposure_is_found_and_nothing_else(audited):
 def test_the_audit_only_reads(audited):
     _run, _report, before, after, calls = audited
     assert before == after
-    assert calls == {host: ["ansible.windows.win_powershell:read_exposure"] for host in HOSTS}
+    assert calls == {host: ["ansible.windows.win_powershell:read_state"] for host in HOSTS}

@@ -4,6 +4,8 @@
 """The Windows simulator's tooling (test-only): simulated hosts, the SES installer's rules, the collections path.
 
   winsim.py init ROOT SEED.json      one folder per simulated host: store.json + interpreter wrapper
+  winsim.py load ROOT HOST CAPTURE.json
+                                     a host's store replaced by a capture (playbook windows_facts)
   winsim.py install ROOT HOST VERSION COMPONENTS [--co-located] [--spelling page|spaced]
                                      what the SES installer does to the firewall and the registry
   winsim.py rules ROOT HOST          the host's rules, one line each (name | group | dir proto port | scope)
@@ -73,6 +75,36 @@ def product_entries(version, components):
             for c in components if c in names]
 
 
+CAPTURE_KIND = "ses_evolution.firewall.windows_facts"
+CAPTURE_FORMATS = (1,)
+
+
+def store_from_capture(document, source="capture"):
+    """A host's store from a capture of playbook windows_facts (docs/windows.md, "The capture"), as it was read.
+
+    The rules keep the values COM reported (no normalisation: they are what the host holds);
+    a property the capture lacks keeps the COM default of a new rule.
+    """
+    if not isinstance(document, dict) or document.get("kind") != CAPTURE_KIND:
+        raise SystemExit("%s: not a capture of ses_evolution.firewall.windows_facts (kind %r)"
+                         % (source, document.get("kind") if isinstance(document, dict) else None))
+    if document.get("format") not in CAPTURE_FORMATS:
+        raise SystemExit("%s: capture format %r; this simulator reads format %s"
+                         % (source, document.get("format"), ", ".join(map(str, CAPTURE_FORMATS))))
+    rules = []
+    for captured in document.get("rules") or []:
+        rule = new_rule()
+        rule.update({key: value for key, value in captured.items() if key in rule})
+        rules.append(rule)
+    return {"rules": rules, "profiles": list(document.get("profiles") or []),
+            "policy": list(document.get("policy") or []), "products": list(document.get("products") or [])}
+
+
+def load_capture(path):
+    with open(path, encoding="utf-8") as handle:
+        return store_from_capture(json.load(handle), path)
+
+
 def _host_dir(root, host):
     return os.path.join(root, "hosts", host)
 
@@ -100,10 +132,11 @@ def install(root, host, version, components, co_located, spelling="page"):
     _save(root, host, data)
 
 
-def init(root, seed):
+def init(root, seed, base="."):
     """Fresh simulated hosts from a seed: {host: {version, components, co_located, spelling, profiles,
     extra_rules: [COM property dicts], extra_products: [...], outbound: {profile: Block},
-    allow_local_rules: {profile: "False"}}}."""
+    allow_local_rules: {profile: "False"}}}, or {host: {capture: FILE}} (a capture of playbook
+    windows_facts as the host's starting state; FILE relative to ``base``, the seed's folder)."""
     for host, spec in seed.items():
         host_dir = _host_dir(root, host)
         os.makedirs(host_dir, exist_ok=True)
@@ -130,6 +163,8 @@ def init(root, seed):
             if profile["Name"].lower() in spec.get("allow_local_rules", {}):
                 profile["AllowLocalFirewallRules"] = str(spec["allow_local_rules"][profile["Name"].lower()])
         data = {"rules": rules, "profiles": profiles, "products": list(spec.get("extra_products", []))}
+        if spec.get("capture"):
+            data = load_capture(os.path.join(base, spec["capture"]))
         with open(os.path.join(host_dir, "store.json"), "w") as handle:
             json.dump(data, handle)
         wrapper = os.path.join(host_dir, "python")
@@ -137,7 +172,7 @@ def init(root, seed):
             handle.write("#!/bin/sh\n# Simulated Windows host %s: modules find its store through this variable.\n"
                          "WINDOWS_SIM_HOST_DIR='%s' exec '%s' \"$@\"\n" % (host, host_dir, sys.executable))
         os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        if spec.get("version"):
+        if spec.get("version") and not spec.get("capture"):
             install(root, host, spec["version"], spec.get("components", []), spec.get("co_located", False),
                     spec.get("spelling", "page"))
 
@@ -176,6 +211,9 @@ def main(argv=None):
         p_install.add_argument(name)
     p_install.add_argument("--co-located", action="store_true")
     p_install.add_argument("--spelling", choices=("page", "spaced"), default="page")
+    p_load = sub.add_parser("load")
+    for name in ("root", "host", "capture"):
+        p_load.add_argument(name)
     p_rules = sub.add_parser("rules")
     p_rules.add_argument("root")
     p_rules.add_argument("host")
@@ -183,7 +221,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "init":
         with open(args.seed) as handle:
-            init(args.root, json.load(handle))
+            init(args.root, json.load(handle), os.path.dirname(os.path.abspath(args.seed)))
+    elif args.command == "load":
+        _save(args.root, args.host, load_capture(args.capture))
     elif args.command == "install":
         install(args.root, args.host, args.version, args.components.split(","), args.co_located, args.spelling)
     elif args.command == "rules":

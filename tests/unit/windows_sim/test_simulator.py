@@ -134,7 +134,21 @@ def test_read_state_returns_managed_prefixed_and_installer_rules():
                               ["Stormshield Endpoint Security EvolutionBackend (TCP-In)"])
     assert [r["Name"] for r in result["rules"]] == ["SES Evolution - a", "ses evolution - b", "c",
                                                     "Stormshield Endpoint Security Evolution Backend (TCP-In)"]
-    assert result["profiles"] == data["profiles"] and "products" not in result  # read_versions.ps1 reads them
+    # Every setting the script reads, NotConfigured where no policy sets it (Get-NetFirewallProfile).
+    assert result["profiles"] == [dict({"Name": "Domain"}, **{key: "NotConfigured" for key in store.PROFILE_SETTINGS})]
+    assert "products" not in result and "policy" not in result  # read_versions.ps1 reads them; -Capture only
+
+
+def test_read_state_for_the_capture_adds_keyword_rules_and_the_policy_view():
+    data = {"rules": [], "profiles": [{"Name": "Domain", "AllowLocalFirewallRules": "False"}]}
+    for name, group, program in (("EsServer (TCP-In)", "Custom", None), ("Remote Desktop", "RDP", None),
+                                 ("x", "", r"C:\Program Files\Stormshield\EsServer.exe")):
+        store.apply_rule(data["rules"], {"name": name, "group": group, "program": program}, False)
+    result = store.read_state(data, "SES Evolution (managed)", "SES Evolution - ", [], ["esserver"], capture=True)
+    assert [r["Name"] for r in result["rules"]] == ["EsServer (TCP-In)", "x"]
+    assert set(result["rules"][1]) == set(store.RULE_KEYS)
+    assert result["policy"][0]["AllowLocalFirewallRules"] == "False"
+    assert result["policy"][0]["DefaultInboundAction"] == "NotConfigured"
 
 
 def test_read_versions_returns_the_entries_naming_stormshield():
@@ -372,3 +386,27 @@ def test_reconcile_script_takes_installer_changes(sim_host, tmp_path):
     assert result["changed"] is True and not result.get("failed")
     ports = sorted((r["LocalPorts"], r["Enabled"]) for r in rules if r["Name"] == name)
     assert ports == [("17000", False), ("443", True)]
+
+
+CAPTURES = sorted(os.path.join(SIM, "captures", name) for name in os.listdir(os.path.join(SIM, "captures"))
+                  if name.endswith(".json"))
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=os.path.basename)
+def test_a_capture_loads_as_it_was_read(path):
+    """Any capture of tests/windows_sim/captures: the role's reads of the loaded host give back the capture."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    data = winsim.store_from_capture(document, path)
+    state = store.read_state(data, "SES Evolution (managed)", "SES Evolution - ", [],
+                             ["Stormshield", "SES Evolution", "EsServer"], capture=True)
+    assert state["rules"] == document["rules"]
+    assert (state["profiles"], state["policy"]) == (document["profiles"], document["policy"])
+    assert store.read_versions(data)["products"] == document["products"]
+
+
+def test_a_capture_of_another_kind_or_format_is_refused():
+    with pytest.raises(SystemExit, match="not a capture"):
+        winsim.store_from_capture({"format": 1, "kind": "other"})
+    with pytest.raises(SystemExit, match="capture format 2; this simulator reads format 1"):
+        winsim.store_from_capture({"format": 2, "kind": winsim.CAPTURE_KIND})

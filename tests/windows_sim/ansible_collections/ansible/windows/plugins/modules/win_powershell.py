@@ -18,7 +18,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (
-    HostStore, read_exposure, read_state, read_versions, reconcile)
+    HostStore, read_state, read_versions, reconcile)
 
 __metaclass__ = type
 
@@ -64,12 +64,12 @@ def main():
                 missing = [key for key in ("Group", "Prefix") if key not in parameters]
                 if missing:
                     module.fail_json(msg="read_state: missing mandatory parameter(s) %s" % ", ".join(missing))
+                unknown = set(parameters) - {"Group", "Prefix", "InstallerNames", "Keywords", "Capture", "Exposure"}
+                if unknown:
+                    module.fail_json(msg="read_state: no parameter named %s" % ", ".join(sorted(unknown)))
                 result = read_state(store.data, parameters["Group"], parameters["Prefix"],
-                                    parameters.get("InstallerNames") or [])
-            elif marker.group(1) == "read_exposure":
-                if parameters:
-                    module.fail_json(msg="read_exposure: no parameter named %s" % ", ".join(sorted(parameters)))
-                result = read_exposure(store.data)
+                                    parameters.get("InstallerNames") or [], parameters.get("Keywords") or [],
+                                    parameters.get("Capture") is True, parameters.get("Exposure") is True)
             elif marker.group(1) == "read_versions":
                 if parameters:
                     module.fail_json(msg="read_versions: no parameter named %s" % ", ".join(sorted(parameters)))

@@ -13,39 +13,16 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import ComError, HostStore, apply_rule
+from ansible_collections.ses_sim.windows.plugins.module_utils.firewall_store import (
+    ARGUMENT_SPEC, ComError, HostStore, apply_rule, legacy_options)
 
 __metaclass__ = type
-
-ARGUMENT_SPEC = {
-    "name": {"type": "str"},
-    "description": {"type": "str"},
-    "direction": {"type": "str", "choices": ["in", "out"]},
-    "action": {"type": "str", "choices": ["allow", "block"]},
-    "program": {"type": "str"},
-    "group": {"type": "str"},
-    "service": {"type": "str"},
-    "enabled": {"type": "bool", "aliases": ["enable"]},
-    "profiles": {"type": "list", "elements": "str", "aliases": ["profile"]},
-    "localip": {"type": "str"},
-    "remoteip": {"type": "str"},
-    "localport": {"type": "str"},
-    "remoteport": {"type": "str"},
-    "protocol": {"type": "str"},
-    "interfacetypes": {"type": "list", "elements": "str"},
-    "edge": {"type": "str", "choices": ["no", "yes", "deferapp", "deferuser"]},
-    "security": {"type": "str", "choices": ["notrequired", "authnoencap", "authenticate", "authdynenc", "authenc"]},
-    "icmp_type_code": {"type": "list", "elements": "str"},
-    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-}
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    options = dict(module.params)
-    if options["icmp_type_code"] is not None:
-        options["icmp_type_code"] = ",".join(options["icmp_type_code"])
     try:
+        options = legacy_options(module.params)
         with HostStore() as store:
             store.log_call("community.windows.win_firewall_rule", module.check_mode)
             changed, msg, diff = apply_rule(store.data["rules"], options, module.check_mode)

@@ -35,6 +35,7 @@ import fcntl
 import ipaddress
 import json
 import os
+import re
 import time
 
 __metaclass__ = type
@@ -55,6 +56,75 @@ COMPARED = (
 ADDRESS_KEYWORDS = ("*", "localsubnet", "dns", "dhcp", "wins", "defaultgateway", "intranet", "internet",
                     "intranetremoteaccess", "playtodevice")
 PORT_KEYWORDS = ("*", "rpc", "rpc-epmap", "iphttps", "teredo", "ply2disc", "mdns")
+
+
+# win_firewall_rule's options (the simulated module's spec). Choices and lists are not Ansible's here:
+# the real module reads its options with the legacy Get-AnsibleParam (legacy_options below).
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "description": {"type": "str"},
+    "direction": {"type": "str"},
+    "action": {"type": "str"},
+    "program": {"type": "str"},
+    "group": {"type": "str"},
+    "service": {"type": "str"},
+    "enabled": {"type": "bool", "aliases": ["enable"]},
+    "profiles": {"type": "raw", "aliases": ["profile"]},
+    "localip": {"type": "str"},
+    "remoteip": {"type": "str"},
+    "localport": {"type": "str"},
+    "remoteport": {"type": "str"},
+    "protocol": {"type": "str"},
+    "interfacetypes": {"type": "raw"},
+    "edge": {"type": "str"},
+    "security": {"type": "str"},
+    "icmp_type_code": {"type": "raw"},
+    "state": {"type": "str", "default": "present"},
+}
+# Get-AnsibleParam -ValidateSet: checked with -contains, so case is ignored (the value is kept as given).
+VALIDATE_SETS = {
+    "direction": ("in", "out"), "action": ("allow", "block"), "edge": ("no", "yes", "deferapp", "deferuser"),
+    "security": ("notrequired", "authnoencap", "authenticate", "authdynenc", "authenc"), "state": ("present", "absent"),
+}
+# The variables [Environment]::ExpandEnvironmentVariables finds on a standard Windows Server install.
+WINDOWS_ENVIRONMENT = {"systemroot": "C:\\Windows", "windir": "C:\\Windows", "systemdrive": "C:",
+                       "programfiles": "C:\\Program Files", "programfiles(x86)": "C:\\Program Files (x86)",
+                       "programdata": "C:\\ProgramData", "commonprogramfiles": "C:\\Program Files\\Common Files"}
+
+
+def legacy_options(params):
+    """The module's parameters as its Get-AnsibleParam calls convert them: choices checked with case
+    ignored, a list given as a string split on commas and trimmed, icmp_type_code joined."""
+    options = dict(params)
+    for name, allowed in VALIDATE_SETS.items():
+        value = options.get(name)
+        if value is not None and str(value).casefold() not in allowed:
+            raise ComError("Get-AnsibleParam: Argument %s needs to be one of %s but was %s."
+                           % (name, ",".join(allowed), value))
+    for name in ("profiles", "interfacetypes", "icmp_type_code"):
+        value = options.get(name)
+        if value is None or isinstance(value, list):
+            continue
+        if isinstance(value, str):
+            options[name] = [part.strip() for part in value.split(",")]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            options[name] = [value]
+        else:
+            raise ComError("Get-AnsibleParam: Parameter '%s' is not a YAML list." % name)
+    if options.get("icmp_type_code") is not None:
+        options["icmp_type_code"] = ",".join(str(item) for item in options["icmp_type_code"])
+    return options
+
+
+def expand_windows_variables(text):
+    """[Environment]::ExpandEnvironmentVariables: %NAME% (case ignored) replaced when defined, else kept."""
+    return re.sub(r"%([^%]+)%", lambda match: WINDOWS_ENVIRONMENT.get(match.group(1).casefold(), match.group(0)),
+                  text)
+
+
+def _is_any(value):
+    """``$value -ne "any"`` is false: PowerShell's -ne ignores case."""
+    return isinstance(value, str) and value.casefold() == "any"
 
 
 class ComError(Exception):
@@ -164,7 +234,8 @@ def protocol_number(protocol):
 def profiles_number(profiles):
     """The module's ConvertTo-Profile: sum of the unique profile bits, all three = 0x7FFFFFFF."""
     total = 0
-    for item in dict.fromkeys(profiles):
+    # Select-Object -Unique then a switch: both ignore case.
+    for item in dict.fromkeys(str(item).casefold() for item in profiles):
         if item not in PROFILE_BITS:
             raise ComError("Unknown profile '%s'." % item)
         total += PROFILE_BITS[item]
@@ -182,22 +253,23 @@ def rule_from_options(options):
         rule["Description"] = options["description"]
     if options.get("group") is not None:
         rule["Grouping"] = options["group"]
-    if options.get("program") not in (None, "any"):
-        rule["ApplicationName"] = os.path.expandvars(options["program"])
-    if options.get("service") not in (None, "any"):
+    if options.get("program") is not None and not _is_any(options["program"]):
+        rule["ApplicationName"] = expand_windows_variables(options["program"])
+    if options.get("service") is not None and not _is_any(options["service"]):
         rule["ServiceName"] = options["service"]
-    if options.get("protocol") not in (None, "any"):
+    if options.get("protocol") is not None and not _is_any(options["protocol"]):
         set_property(rule, "Protocol", protocol_number(options["protocol"]))
     for option, prop in (("localport", "LocalPorts"), ("remoteport", "RemotePorts"),
                          ("localip", "LocalAddresses"), ("remoteip", "RemoteAddresses")):
-        if options.get(option) not in (None, "any"):
+        if options.get(option) is not None and not _is_any(options[option]):
             set_property(rule, prop, options[option])
-    if options.get("icmp_type_code") not in (None, "any"):
+    if options.get("icmp_type_code") is not None and not _is_any(options["icmp_type_code"]):
         rule["IcmpTypesAndCodes"] = options["icmp_type_code"]
+    # ConvertTo-Direction / ConvertTo-Action: switch statements, case ignored.
     if options.get("direction") is not None:
-        rule["Direction"] = DIRECTIONS[options["direction"]]
+        rule["Direction"] = DIRECTIONS[str(options["direction"]).casefold()]
     if options.get("action") is not None:
-        rule["Action"] = ACTIONS[options["action"]]
+        rule["Action"] = ACTIONS[str(options["action"]).casefold()]
     if options.get("profiles") is not None:
         rule["Profiles"] = profiles_number(options["profiles"])
     return rule
@@ -230,10 +302,12 @@ def apply_rule(rules, options, check_mode, typed=("ApplicationName",)):
     name, group = options.get("name"), options.get("group")
     if not name and not group:
         raise ComError("Either name or group must be specified")
-    existing = find(rules, name) if name else [r for r in rules if (r["Grouping"] or "") == group]
+    # $_.Name -eq $name, else $_.Grouping -eq $group: PowerShell's -eq ignores case.
+    existing = find(rules, name) if name else [r for r in rules
+                                               if (r["Grouping"] or "").casefold() == str(group).casefold()]
     wanted = rule_from_options(options)
     diff = []
-    if options.get("state", "present") == "absent":
+    if str(options.get("state") or "present").casefold() == "absent":
         if not existing:
             return False, ("Firewall rule '%s' does not exist." % name if name
                            else "No firewall rules in group '%s' exist." % group), ""
@@ -249,6 +323,8 @@ def apply_rule(rules, options, check_mode, typed=("ApplicationName",)):
         if not check_mode:
             rules.append(wanted)
         return True, "Firewall rule '%s' created." % name, "\n".join(diff)
+    if not existing:
+        return False, None, ""  # a group with no rule: the module neither creates nor reports anything
     changed_names, unchanged_names = [], []
     for rule in existing:
         diff.append("[%s]" % rule["Name"])
@@ -310,30 +386,52 @@ def squash(name):
     return "".join(str(name).split()).casefold()
 
 
-def read_state(data, group, prefix, installer_names):
-    """What the role's read_state.ps1 returns, from the store."""
+# The profile settings read_state.ps1 returns (Get-NetFirewallProfile, each as a string);
+# a setting no policy sets reads NotConfigured.
+PROFILE_SETTINGS = ("Enabled", "DefaultInboundAction", "DefaultOutboundAction", "AllowInboundRules",
+                    "AllowLocalFirewallRules", "AllowLocalIPsecRules", "AllowUnicastResponseToMulticast",
+                    "NotifyOnListen")
+RULE_KEYS = ("Name", "Grouping", "Description", "Direction", "Action", "Protocol", "LocalPorts", "RemotePorts",
+             "LocalAddresses", "RemoteAddresses", "Enabled", "Profiles", "ApplicationName", "ServiceName",
+             "InterfaceTypes", "IcmpTypesAndCodes", "EdgeTraversalOptions", "SecureFlags")
+
+
+def _profile_view(profiles):
+    return [dict({"Name": str(profile.get("Name"))},
+                 **{key: str(profile.get(key, "NotConfigured")) for key in PROFILE_SETTINGS})
+            for profile in profiles]
+
+
+def read_state(data, group, prefix, installer_names, keywords=(), capture=False, exposure=False):
+    """What the role's read_state.ps1 returns, from the store (with ``capture``: as the capture playbook runs it;
+    with ``exposure``: as the drift audit does, every enabled inbound allow rule)."""
     installer = {squash(name) for name in installer_names or []}
-    keys = ("Name", "Grouping", "Description", "Direction", "Action", "Protocol", "LocalPorts", "RemotePorts",
-            "LocalAddresses", "RemoteAddresses", "Enabled", "Profiles")
-    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
-             if (rule.get("Grouping") or "").casefold() == group.casefold()
-             or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
-             or squash(rule.get("Name") or "") in installer]
-    return {"rules": rules, "profiles": data.get("profiles", [])}
+    words = [word.casefold() for word in keywords or []]
 
+    def keyword(rule):
+        texts = [str(rule.get(key) or "").casefold()
+                 for key in ("Name", "Grouping", "Description", "ApplicationName", "ServiceName")]
+        return any(word in text for word in words for text in texts)
 
-def read_exposure(data):
-    """What the role's read_exposure.ps1 returns, from the store: enabled inbound allow rules, the profiles."""
-    keys = ("Name", "Grouping", "Direction", "Action", "Protocol", "LocalPorts", "RemoteAddresses", "Enabled",
-            "Profiles", "ApplicationName", "ServiceName")
-    rules = [{key: rule.get(key) for key in keys} for rule in data["rules"]
-             if rule.get("Enabled") and rule.get("Direction") == 1 and rule.get("Action") == 1]
-    # Get-NetFirewallProfile prints NotConfigured for a setting no policy sets.
-    profiles = [{"Name": profile.get("Name"), "Enabled": profile.get("Enabled"),
-                 "DefaultInboundAction": profile.get("DefaultInboundAction"),
-                 "AllowLocalFirewallRules": profile.get("AllowLocalFirewallRules", "NotConfigured")}
-                for profile in data.get("profiles", [])]
-    return {"rules": rules, "profiles": profiles}
+    def selected(rule):
+        if exposure:
+            return bool(rule.get("Enabled")) and rule.get("Direction") == 1 and rule.get("Action") == 1
+        return ((rule.get("Grouping") or "").casefold() == group.casefold()
+                or (rule.get("Name") or "").casefold().startswith(prefix.casefold())
+                or squash(rule.get("Name") or "") in installer or keyword(rule))
+
+    rules = [{key: rule.get(key) for key in RULE_KEYS} for rule in data["rules"] if selected(rule)]
+    result = {"rules": rules, "profiles": _profile_view(data.get("profiles", []))}
+    if capture:
+        # Group Policy's own view (RSOP): what a capture recorded, else only what the
+        # simulated policy sets (AllowLocalFirewallRules), NotConfigured elsewhere.
+        policy = data.get("policy")
+        if policy is None:
+            policy = [{"Name": profile.get("Name"), "AllowLocalFirewallRules":
+                       profile.get("AllowLocalFirewallRules", "NotConfigured")}
+                      for profile in data.get("profiles", [])]
+        result["policy"] = _profile_view(policy)
+    return result
 
 
 def read_versions(data):
