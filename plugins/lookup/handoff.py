@@ -65,9 +65,13 @@ EXAMPLES = r"""
       ansible.builtin.set_fact:
         my_rules: "{{ lookup('ses_evolution.firewall.handoff', 'migrate', host=inventory_hostname, default=[]) }}"
 
-- name: The whole matrix, written by port_matrix with matrix_handoff=verify, straight into a filter
-  ansible.builtin.debug:
-    msg: "{{ (lookup('ses_evolution.firewall.handoff', 'verify', fleet=true)).matrix.hosts | length }} hosts"
+- name: The whole matrix on the controller, written by port_matrix with matrix_handoff=verify
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Count its hosts without keeping it as a fact
+      ansible.builtin.debug:
+        msg: "{{ (lookup('ses_evolution.firewall.handoff', 'verify', fleet=true)).matrix.hosts | length }} hosts"
 """
 
 RETURN = r"""

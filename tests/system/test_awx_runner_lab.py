@@ -204,6 +204,10 @@ def test_cleanup_in_check_mode_passes_the_gate_and_shows_the_diff(jobs):
     assert "Check mode: nothing was changed and no audit record was written; the plan removes 4 rule(s)" in job.stdout
     assert all(line in job.stdout for line in WOULD_REMOVE), job
     assert '-\t\tip saddr 10.77.0.21/32 tcp dport 443 accept comment "in_console_to_backend_tcp443_legacy"' in job.stdout
+    # The counts AWX shows: the plan's 4 rules (the same as the line above), nothing removed in check mode.
+    counts = job.stats["artifact_data"]["ses_cleanup_stats"]
+    assert str(counts["check_mode"]) == "True" and int(counts["planned"]) == 4, counts
+    assert int(counts["removed"]) == 0 and int(counts["failed"]) == 0, counts
 
 
 def test_cleanup_in_check_mode_fails_when_the_gate_refuses(jobs):
