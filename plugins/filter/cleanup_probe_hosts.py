@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
+
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import connections
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.cleanup_gate import (
     backoffice_hosts, host_probe_results, is_managed, platform_of)
@@ -51,6 +53,7 @@ options:
   token:
     description: This run's token, which O(probed) must carry (so that no inventory value can pass for a probe).
     type: str
+positional: _input, hostvars, platform, probed, token
 """
 
 EXAMPLES = r"""
@@ -69,10 +72,21 @@ _value:
 """
 
 
-def cleanup_probe_hosts(matrix, hostvars, platform, probed=None, token=None):
-    """Managed backoffice hosts of ``matrix`` whose platform is ``platform`` (without those ``probed``)."""
-    if platform not in ("linux", "windows"):
-        raise AnsibleFilterError("cleanup_probe_hosts: platform must be linux or windows, got %r" % (platform,))
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def cleanup_probe_hosts(*args, **kwargs):
+    """Managed backoffice hosts of the input whose platform is ``platform`` (without those ``probed``)."""
+    # hostvars is read host by host below, never converted whole (it is the whole inventory's).
+    args = list(args)
+    if len(args) > 1:
+        hostvars, args[1] = args[1], {}
+    else:
+        hostvars, kwargs["hostvars"] = kwargs.get("hostvars"), {}
+    arguments = _DOC.arguments(args, kwargs)
+    matrix, platform = arguments["_input"], arguments["platform"]
+    probed, token = arguments.get("probed"), arguments.get("token")
+    hostvars = hostvars if hostvars is not None else {}
     if isinstance(matrix, (list, tuple)) and all(isinstance(name, str) for name in matrix):
         candidates = sorted(matrix)
     elif hasattr(matrix, "get") and "hosts" in matrix:

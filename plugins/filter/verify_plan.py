@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
+
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import (
     DEFAULT_BLOCKED_PORTS, VerifyPlanError, build_plan)
 
@@ -55,6 +57,7 @@ options:
     description: A word unique to this run, part of each UDP token so old datagrams never count.
     type: str
     default: verify
+positional: _input, hosts
 """
 
 EXAMPLES = r"""
@@ -85,14 +88,20 @@ _value:
 """
 
 
-def verify_plan(matrix, hosts=None, blocked_ports=DEFAULT_BLOCKED_PORTS, blocked_from=None, session="verify"):
-    """The probe plan for ``matrix`` over ``hosts`` (or over the hand-off's matrix and fleet_hosts)."""
-    if hosts is None and hasattr(matrix, "get") and "matrix" in matrix and "fleet_hosts" in matrix:
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def verify_plan(*args, **kwargs):
+    """The probe plan for the matrix over its hosts (or over the hand-off's matrix and fleet_hosts)."""
+    arguments = _DOC.arguments(args, kwargs)
+    matrix, hosts = arguments["_input"], arguments.get("hosts")
+    if hosts is None and "matrix" in matrix and "fleet_hosts" in matrix:
         matrix, hosts = matrix["matrix"], matrix["fleet_hosts"]
     if hosts is None:
         raise AnsibleFilterError("verify_plan: give hosts (ses_fleet_hosts), or the matrix hand-off as the input")
     try:
-        return build_plan(matrix, dict(hosts or {}), list(blocked_ports or []), blocked_from, str(session))
+        return build_plan(matrix, dict(hosts), list(arguments["blocked_ports"]), arguments.get("blocked_from"),
+                          arguments["session"])
     except VerifyPlanError as exc:
         raise AnsibleFilterError("verify_plan: %s" % exc)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
+
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import VerifyPlanError, build_report
 
 __metaclass__ = type
@@ -46,6 +48,7 @@ options:
     type: str
     default: fail
     choices: [fail, warn]
+positional: _input, outcomes, receipts
 """
 
 EXAMPLES = r"""
@@ -67,12 +70,17 @@ _value:
 """
 
 
-def verify_report(plan, outcomes, receipts, unconfirmed="fail"):
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def verify_report(*args, **kwargs):
     """Rows, counts and table of a verify run."""
-    if not isinstance(plan, dict) or "probes" not in plan:
+    arguments = _DOC.arguments(args, kwargs)
+    plan = arguments["_input"]
+    if "probes" not in plan:
         raise AnsibleFilterError("verify_report: the input must be the plan made by verify_plan")
     try:
-        return build_report(plan, dict(outcomes or {}), dict(receipts or {}), str(unconfirmed))
+        return build_report(plan, arguments["outcomes"], arguments["receipts"], arguments["unconfirmed"])
     except VerifyPlanError as exc:
         raise AnsibleFilterError("verify_report: %s" % exc)
 
