@@ -33,7 +33,7 @@ options:
   error_variable:
     description: The host variable holding a host's error.
     type: str
-    default: ses_migrate_error
+    default: ses_apply_error
 positional: _input, hostvars
 """
 

@@ -13,12 +13,13 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 name: cleanup_summary
-short_description: The cleanup's closing lines - what was removed, and what TCP 17000 needs next
+short_description: The cleanup's closing lines and its counts for AWX
 version_added: 1.1.0
 description:
-  - Returns two lines - the rules removed and the hosts (or, in check mode, what the plan would remove), then
-    what to do about TCP 17000 (turn off the agent handler groups' old protocol once it is removed, or remove
-    it later with C(-e ses_cleanup_agents=true)).
+  - Returns C(lines), two lines - the rules removed and the hosts (or, in check mode, what the plan would
+    remove), then what to do about TCP 17000 (turn off the agent handler groups' old protocol once it is
+    removed, or remove it later with C(-e ses_cleanup_agents=true)); and C(stats), the counts the playbook
+    publishes with C(set_stats) for AWX.
   - Lives in C(plugin_utils/summary.py).
 options:
   _input:
@@ -39,16 +40,17 @@ positional: _input, record, check_mode
 EXAMPLES = r"""
 - name: Summarize the cleanup
   ansible.builtin.debug:
-    msg: "{{ ses_cleanup_gate | ses_evolution.firewall.cleanup_summary(ses_cleanup_record, ansible_check_mode) }}"
+    msg: "{{ (ses_cleanup_gate | ses_evolution.firewall.cleanup_summary(ses_cleanup_record, ansible_check_mode)).lines }}"
   # ["2 rule(s) removed on 1 of 5 host(s). Audit record: ses_cleanup_audit/20261130T...json, ...",
   #  "TCP 17000 (agents older than 2.7.1) stays; remove it later with -e ses_cleanup_agents=true."]
 """
 
 RETURN = r"""
 _value:
-  description: Two lines.
-  type: list
-  elements: str
+  description:
+    - C(lines) (two lines) and C(stats) (C(check_mode), C(planned), C(removed), C(hosts_with_removals), C(failed),
+      C(agents_removed)).
+  type: dict
 """
 
 _DOC = FilterDoc(DOCUMENTATION)

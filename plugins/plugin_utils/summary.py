@@ -47,23 +47,27 @@ def apply_summary(hosts):
 
 
 def cleanup_summary(gate, record, check_mode):
-    """The cleanup's closing lines, from the gate's fact and the audit record's result.
+    """The cleanup's closing ``lines`` and its ``stats`` for AWX, from the gate's fact and the audit record.
 
     ``gate``: the fact ses_cleanup_gate; ``record``: the registered result of cleanup_audit with finalize
     (its ``summary`` and ``files``); ``check_mode``: the run's check mode (no record is written then).
     """
+    counts = (record or {}).get("summary") or {}
+    agents = gate.get("agents") or {}
+    planned = int(gate.get("rules_to_remove") or 0)
     if check_mode:
         first = ("Check mode: nothing was changed and no audit record was written; the plan removes %d rule(s) "
-                 "(see the diff above)." % int(gate.get("rules_to_remove") or 0))
+                 "(see the diff above)." % planned)
     else:
-        counts = (record or {}).get("summary") or {}
         first = "%s rule(s) removed on %s of %s host(s). Audit record: %s" % (
             counts.get("rules_removed", 0), counts.get("hosts_with_removals", 0), counts.get("hosts", 0),
             ", ".join((record or {}).get("files") or []))
-    agents = gate.get("agents") or {}
     if agents.get("remove_legacy_agent"):
         second = 'TCP 17000 removed: make sure "Enable old communication protocol" is off in every agent handler group.'
     else:
         second = ("TCP 17000 (agents older than %s) stays; remove it later with -e ses_cleanup_agents=true."
                   % agents.get("minimum_version"))
-    return [first, second]
+    stats = {"check_mode": bool(check_mode), "planned": planned, "removed": int(counts.get("rules_removed") or 0),
+             "hosts_with_removals": int(counts.get("hosts_with_removals") or 0),
+             "failed": len(counts.get("failed_hosts") or []), "agents_removed": bool(agents.get("remove_legacy_agent"))}
+    return {"lines": [first, second], "stats": stats}

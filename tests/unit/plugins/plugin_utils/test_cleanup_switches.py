@@ -54,14 +54,17 @@ def test_the_export_floor_is_a_whole_number_or_refused(value):
 
 
 GATE = {"rules_to_remove": 3, "agents": {"remove_legacy_agent": False, "minimum_version": "2.7.1"}}
-RECORD = {"summary": {"rules_removed": 3, "hosts_with_removals": 2, "hosts": 5}, "files": ["a.json", "a.md"]}
+RECORD = {"summary": {"rules_removed": 3, "hosts_with_removals": 2, "hosts": 5, "failed_hosts": ["con1"]},
+          "files": ["a.json", "a.md"]}
 
 
-def test_the_closing_lines():
-    assert cleanup_summary(GATE, RECORD, False) == [
+def test_the_closing_lines_and_counts():
+    assert cleanup_summary(GATE, RECORD, False)["stats"] == {
+        "check_mode": False, "planned": 3, "removed": 3, "hosts_with_removals": 2, "failed": 1, "agents_removed": False}
+    assert cleanup_summary(GATE, RECORD, False)["lines"] == [
         "3 rule(s) removed on 2 of 5 host(s). Audit record: a.json, a.md",
         "TCP 17000 (agents older than 2.7.1) stays; remove it later with -e ses_cleanup_agents=true."]
-    assert cleanup_summary(dict(GATE, agents={"remove_legacy_agent": True}), RECORD, True) == [
+    assert cleanup_summary(dict(GATE, agents={"remove_legacy_agent": True}), RECORD, True)["lines"] == [
         "Check mode: nothing was changed and no audit record was written; the plan removes 3 rule(s) "
         "(see the diff above).",
         'TCP 17000 removed: make sure "Enable old communication protocol" is off in every agent handler group.']
