@@ -8,9 +8,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
-
-from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import (
-    DEFAULT_BLOCKED_PORTS, VerifyPlanError, build_plan)
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.verify import VerifyPlanError, build_plan
 
 __metaclass__ = type
 
