@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import FilterDoc
+
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.report import select_host_rules
 
 __metaclass__ = type
@@ -41,6 +43,7 @@ options:
       - Unset, the phase's rules.
     type: list
     elements: str
+positional: _input, host, lifecycles
 """
 
 EXAMPLES = r"""
@@ -75,16 +78,23 @@ _value:
 """
 
 
-def host_rules(matrix, host, lifecycles=None):
-    """The rules of ``host`` in ``matrix``: the phase's, or those of ``lifecycles``."""
+_DOC = FilterDoc(DOCUMENTATION)
+
+
+def host_rules(*args, **kwargs):
+    """The rules of the host in the matrix: the phase's, or those of ``lifecycles``."""
+    matrix = args[0] if args else kwargs.pop("_input", None)
     if not isinstance(matrix, dict) and not hasattr(matrix, "get"):
         raise AnsibleFilterError("host_rules: the input must be the port matrix (ses_port_matrix), got %s"
                                  % type(matrix).__name__)
     if "hosts" not in matrix:
         raise AnsibleFilterError("host_rules: the input has no 'hosts' key; pass the ses_port_matrix fact "
                                  "set by ses_evolution.firewall.port_matrix")
+    # The other arguments are validated against DOCUMENTATION; the matrix is not converted (it is read once
+    # per host, and a converted copy of a large fleet's matrix costs seconds).
+    arguments = _DOC.arguments(({"hosts": {}},) + tuple(args[1:]), kwargs)
     try:
-        return select_host_rules(matrix, str(host), lifecycles)
+        return select_host_rules(matrix, arguments["host"], arguments.get("lifecycles"))
     except ValueError as exc:
         raise AnsibleFilterError("host_rules: %s" % exc)
 

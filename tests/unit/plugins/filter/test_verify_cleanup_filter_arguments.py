@@ -48,3 +48,14 @@ def test_good_arguments_still_work():
     assert verify_report(PLAN, {}, {}, unconfirmed="warn")["total"] == 0
     assert cleanup_probe_hosts(MATRIX, {}, "linux") == ["bo1", "con1"]
     assert cleanup_probe_hosts(["con1", "bo1"], {}, "linux") == ["bo1", "con1"]
+
+
+def test_host_rules_names_a_bad_option_without_converting_the_matrix():
+    from ansible_collections.ses_evolution.firewall.plugins.filter.host_rules import host_rules
+    with pytest.raises(AnsibleFilterError, match=r"host_rules: unknown option 'lifecycle'"):
+        host_rules(MATRIX, "bo1", lifecycle=["new"])
+    with pytest.raises(AnsibleFilterError, match=r"host_rules: takes 3 positional arguments"):
+        host_rules(MATRIX, "bo1", ["new"], "extra")
+    with pytest.raises(AnsibleFilterError, match=r"host_rules: unknown lifecycle 'newest'"):
+        host_rules(MATRIX, "bo1", lifecycles=["newest"])
+    assert host_rules(MATRIX, "bo1") == [] and host_rules(MATRIX, "bo1", lifecycles="new") == []
