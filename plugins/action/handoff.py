@@ -10,20 +10,9 @@ from ansible import constants as C
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.ansible_glue import ControllerAction
 from ansible_collections.ses_evolution.firewall.plugins.modules import handoff as handoff_doc
 from ansible_collections.ses_evolution.firewall.plugins.plugin_utils import handoff
+from ansible_collections.ses_evolution.firewall.plugins.plugin_utils.handoff import per_host_values
 
 __metaclass__ = type
-
-
-def per_host_values(per_host, common, hosts=()):
-    """{host: common + {key: per_host[key][host]}} for every host of hosts or named in a per_host mapping."""
-    values = {host: dict(common) for host in hosts}
-    for key, mapping in per_host.items():
-        if not isinstance(mapping, dict):
-            raise handoff.HandoffError("per_host.%s must map host names to values, got %s"
-                                       % (key, type(mapping).__name__))
-        for host, value in mapping.items():
-            values.setdefault(host, dict(common))[key] = value
-    return values
 
 
 class ActionModule(ControllerAction):

@@ -73,8 +73,8 @@ class ActionModule(ActionBase):
                     host_settings.setdefault(play_host, {})[variable] = plain(self._templar.template(task_vars[variable]))
             problems = fleet_settings.setting_conflicts(fleet, host_settings)
             # The cleanup's switches, converted once for the whole playbook and checked before any host is touched.
-            switches, switch_problems = fleet_settings.cleanup_switches(fleet)
             if phase == "cleanup":
+                switches, switch_problems = fleet_settings.cleanup_switches(fleet)
                 problems.extend(switch_problems)
             # Checked here, before any host is touched, though only the report and audit tasks use them.
             for variable in ("ses_audit_mode", "ses_report_mode"):

@@ -27,11 +27,9 @@ class ActionModule(ControllerAction):
         written = handoff.read_fleet(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["matrix_handoff"]))
         plan = build_plan(written.get("matrix"), written.get("fleet_hosts") or {}, args["blocked_ports"],
                           args.get("blocked_from"), args["session"])
-        parts = {host: {"session": plan["session"]} for host in plan["hosts"]}
-        for key, mapping in (("listen", plan["listeners"]), ("probes", plan["probes_by_source"]),
-                             ("expect", plan["expect"])):
-            for host, value in mapping.items():
-                parts[host][key] = value
+        parts = handoff.per_host_values(
+            {"listen": plan["listeners"], "probes": plan["probes_by_source"], "expect": plan["expect"]},
+            {"session": plan["session"]}, plan["hosts"])
         # Written in check mode too: the run's private folder, no host's state.
         handoff.write(handoff.handoff_dir(C.DEFAULT_LOCAL_TMP, args["handoff"]), parts)
         return {"changed": False, "ansible_facts": {"ses_verify_plan": plan}}

@@ -50,12 +50,27 @@ def handoff_dir(base, name):
     return os.path.join(base, SUBDIR, name)
 
 
-def write(directory, values):
-    """Write values (host name -> JSON-serialisable value). Returns the number of distinct value files."""
+def per_host_values(per_host, common, hosts=()):
+    """{host: common + {key: per_host[key][host]}} for every host of hosts or named in a per_host mapping."""
+    values = {host: dict(common) for host in hosts}
+    for key, mapping in per_host.items():
+        if not isinstance(mapping, dict):
+            raise HandoffError("per_host.%s must map host names to values, got %s" % (key, type(mapping).__name__))
+        for host, value in mapping.items():
+            values.setdefault(host, dict(common))[key] = value
+    return values
+
+
+def _make_dir(directory):
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as exc:
         raise HandoffError("cannot create the hand-off directory %s: %s" % (directory, exc)) from exc
+
+
+def write(directory, values):
+    """Write values (host name -> JSON-serialisable value). Returns the number of distinct value files."""
+    _make_dir(directory)
     prefix = os.urandom(6).hex()
     files = []
     position_of_content = {}
@@ -120,10 +135,7 @@ def read(directory, host, default=None):
 
 def write_fleet(directory, value):
     """Write the hand-off's one fleet-wide value (for example the matrix a later controller task reads)."""
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-    except OSError as exc:
-        raise HandoffError("cannot create the hand-off directory %s: %s" % (directory, exc)) from exc
+    _make_dir(directory)
     _write(directory, FLEET, json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
